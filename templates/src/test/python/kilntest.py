@@ -294,7 +294,10 @@ class FaultProxy(object):
                     return self._send(503, b"<ErrorResponse><Error><Code>ServiceUnavailable</Code></Error></ErrorResponse>")
                 if mode == "slow":
                     time.sleep(rule.get("seconds", 10))
-                status, data = proxy._forward(self.path, body, dict(self.headers))
+                try:
+                    status, data = proxy._forward(self.path, body, dict(self.headers))
+                except OSError:
+                    status, data = 502, b"<ErrorResponse><Error><Code>BadGateway</Code></Error></ErrorResponse>"
                 if mode == "truncate" and status == 200:
                     data = re.sub(rb"<IsTruncated>[^<]*</IsTruncated>", b"", data)
                     data = re.sub(rb"<Marker>[^<]*</Marker>", b"", data)
