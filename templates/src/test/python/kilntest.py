@@ -23,11 +23,21 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ACCESS = os.path.normpath(os.path.join(HERE, "..", "..", "main", "resources", "kiln", "templates", "access"))
+sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
 sys.path.insert(0, ACCESS)
 import kiln_iam as K  # noqa: E402
 
-KEY_COMMAND = os.path.join(ACCESS, "authorized-keys")
-SYNC = os.path.join(ACCESS, "sync-users")
+# The programs run from a private copy (as on the instance: one directory, root-owned), so that the
+# bytecode they write never lands in the source tree.
+import atexit  # noqa: E402
+
+RUN_DIR = tempfile.mkdtemp(prefix="kiln-libexec-")
+os.chmod(RUN_DIR, 0o755)
+for _f in ("authorized-keys", "sync-users", "kiln_iam.py"):
+    shutil.copy(os.path.join(ACCESS, _f), os.path.join(RUN_DIR, _f))
+atexit.register(shutil.rmtree, RUN_DIR, True)
+KEY_COMMAND = os.path.join(RUN_DIR, "authorized-keys")
+SYNC = os.path.join(RUN_DIR, "sync-users")
 SYSTEM_PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sys.executable
 
 
@@ -98,6 +108,9 @@ class Moto(object):
                     pass
                 self.proc.wait(5)
         self.proc = None
+        if getattr(self, "log", None) is not None:
+            self.log.close()
+            self.log = None
 
 
 def iam_env(endpoint):
