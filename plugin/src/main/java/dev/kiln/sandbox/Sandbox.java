@@ -1,0 +1,304 @@
+package dev.kiln.sandbox;
+
+import dev.kiln.spec.KilnException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Consumer;
+
+/**
+ * One session of the local sandbox cloud. Opening it (root only):
+ *
+ * <ol>
+ *   <li>removes namespaces of earlier Kiln runs whose JVM died ({@link Netns#sweepStale()});
+ *   <li>creates the control namespace {@code kiln-<short>-ctl} (loopback only, no route out);
+ *   <li>starts the emulator there with the AMI catalogue: synthetic source images for the recipes'
+ *       base-image filters plus every image in the persistent {@link ImageStore}.
+ * </ol>
+ *
+ * <p>Further namespaces ({@link #newNamespace}) are linked to the control namespace over veth pairs
+ * with addresses from 198.18.0.0/15 ({@link #linkToControl}); instances ({@link #startBuilder},
+ * {@link #bootCandidate}) run in them. {@link #close()} (also run by a JVM shutdown hook) stops every
+ * process by PID, deletes every namespace and the run directory. All mounts live in the instances'
+ * private mount namespaces and vanish with them.
+ */
+public final class Sandbox implements AutoCloseable {
+  /** A synthetic source image standing in for a recipe's real base image. */
+  public record SourceImage(String id, String name, String ownerId, String architecture) {
+    /** The image a recipe's base-image filter (first owner, name pattern) resolves to. */
+    public static SourceImage forFilter(List<String> owners, String namePattern, String architecture) {
+      String owner = owners.isEmpty() ? "137112412989" : owners.get(0);
+      if (!owner.matches("\\d{12}")) {
+        owner = "137112412989"; // an alias such as "amazon": moto aliases every catalogue image so
+      }
+      String name = namePattern.replace("*", "20250101-kiln-sandbox").replace("?", "0");
+      String arch = architecture == null || architecture.isBlank() ? "x86_64" : architecture;
+      return new SourceImage("ami-" + sha256(name + "|" + owner + "|" + arch).substring(0, 17), name, owner, arch);
+    }
+  }
+
+  /** The two ends of a veth link between the control namespace and another. */
+  public record Link(String controlAddress, String peerAddress) {}
+
+  private final Path cacheDir;
+  private final String region;
+  private final String runShort;
+  private final Path runDir;
+  private final ImageStore images;
+  private final Consumer<String> log;
+  private final Deque<AutoCloseable> resources = new ArrayDeque<>();
+  private final List<Netns> namespaces = new ArrayList<>();
+  private Netns control;
+  private Emulator emulator;
+  private int subnets;
+  private final Thread hook;
+  private boolean closed;
+
+  private Sandbox(Path cacheDir, String region, Consumer<String> log) {
+    this.cacheDir = cacheDir;
+    this.region = region;
+    this.log = log;
+    this.runShort = UUID.randomUUID().toString().replace("-", "").substring(0, 8);
+    this.runDir = cacheDir.resolve("run").resolve(runShort);
+    this.images = new ImageStore(cacheDir);
+    this.hook = new Thread(this::close, "kiln-sandbox-shutdown");
+  }
+
+  /** Fails unless this JVM runs as root. */
+  public static void requireRoot() throws KilnException {
+    if (!Procs.isRoot()) {
+      throw new KilnException(
+          "cloud",
+          "the sandbox cloud needs root (it creates network namespaces and mounts overlays): run"
+              + " Maven as root, or use -Dkiln.cloud=aws with AWS credentials",
+          List.of(),
+          null);
+    }
+  }
+
+  /**
+   * Opens a session.
+   *
+   * @param cacheDir {@code -Dkiln.sandbox.cacheDir} or {@link SandboxSettings#defaultCacheDir()}
+   * @param region the emulated region
+   * @param sources synthetic source images to put in the catalogue
+   */
+  public static Sandbox open(Path cacheDir, String region, List<SourceImage> sources, Consumer<String> log)
+      throws KilnException {
+    requireRoot();
+    Emulator.locateMoto();
+    Sandbox s = new Sandbox(cacheDir.toAbsolutePath(), region, log);
+    try {
+      Runtime.getRuntime().addShutdownHook(s.hook);
+      List<String> swept = Netns.sweepStale();
+      if (!swept.isEmpty()) {
+        log.accept("Removed namespaces left by a killed Kiln run: " + swept);
+      }
+      RunLock.register(s.runShort);
+      Files.createDirectories(s.runDir);
+      s.control = s.newNamespace("ctl");
+      s.emulator = Emulator.start(s.control, s.runDir.resolve("emulator"), s.catalogue(sources));
+      return s;
+    } catch (IOException | KilnException | RuntimeException e) {
+      s.close();
+      if (e instanceof KilnException k) {
+        throw k;
+      }
+      throw new KilnException("cannot start the sandbox: " + e.getMessage(), e);
+    }
+  }
+
+  /** moto catalogue entries: the sources, then every stored image with its tags and fixed id. */
+  List<Map<String, Object>> catalogue(List<SourceImage> sources) throws KilnException {
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (SourceImage s : sources) {
+      out.add(ami(s.id(), s.name(), s.ownerId(), s.architecture(), true, Map.of()));
+    }
+    for (ImageStore.Entry e : images.list()) {
+      if (out.stream().noneMatch(m -> m.get("ami_id").equals(e.id()))) {
+        out.add(ami(e.id(), e.name(), Emulator.ACCOUNT_ID, e.architecture(), false, e.tags()));
+      }
+    }
+    return out;
+  }
+
+  private static Map<String, Object> ami(
+      String id, String name, String owner, String arch, boolean pub, Map<String, String> tags) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("ami_id", id);
+    m.put("name", name);
+    m.put("description", "Kiln sandbox image");
+    m.put("owner_id", owner);
+    m.put("public", pub);
+    m.put("virtualization_type", "hvm");
+    m.put("architecture", arch == null ? "x86_64" : arch);
+    m.put("state", "available");
+    m.put("hypervisor", "xen");
+    m.put("root_device_type", "ebs");
+    m.put("root_device_name", "/dev/xvda");
+    m.put("sriov", "simple");
+    if (!tags.isEmpty()) {
+      m.put("tags", tags);
+    }
+    return m;
+  }
+
+  public String runShort() {
+    return runShort;
+  }
+
+  public String region() {
+    return region;
+  }
+
+  public Path cacheDir() {
+    return cacheDir;
+  }
+
+  /** This session's scratch directory (deleted on close), on the same filesystem as the store. */
+  public Path runDir() {
+    return runDir;
+  }
+
+  public ImageStore images() {
+    return images;
+  }
+
+  public Emulator emulator() {
+    return emulator;
+  }
+
+  public Netns control() {
+    return control;
+  }
+
+  /** A new namespace {@code kiln-<short>-<role>}, deleted on close. */
+  public synchronized Netns newNamespace(String role) throws KilnException {
+    Netns ns = Netns.create("kiln-" + runShort + "-" + role);
+    namespaces.add(ns);
+    return ns;
+  }
+
+  /**
+   * Links {@code ns} to the control namespace with a veth pair on the next free /30 of
+   * 198.18.0.0/15 (addresses that exist only inside the sandbox).
+   */
+  public synchronized Link linkToControl(Netns ns, String role) throws KilnException {
+    int n = ++subnets;
+    if (n > 16000) {
+      throw new KilnException("too many sandbox links");
+    }
+    int base = n * 4;
+    String prefix = "198." + (18 + base / 65536) + "." + (base / 256 % 256) + ".";
+    String c = prefix + (base % 256 + 1);
+    String p = prefix + (base % 256 + 2);
+    String tag = role.length() > 8 ? role.substring(0, 8) : role;
+    Netns.link(control, "kc" + n + tag, c + "/30", ns, "eth0", p + "/30");
+    return new Link(c, p);
+  }
+
+  /**
+   * Starts a builder instance for {@code base} (plus optional lower image layers, topmost first):
+   * its own namespace linked to the control namespace; Packer reaches it at {@code
+   * peerAddress:22}.
+   */
+  public synchronized Builder startBuilder(BaseRootfs base, List<Path> layers, List<String> authorizedKeys, String role)
+      throws KilnException {
+    Netns ns = newNamespace(role);
+    Link link = linkToControl(ns, role);
+    List<Path> lowers = new ArrayList<>(layers);
+    lowers.add(base.dir());
+    Instance i =
+        Instance.start(
+            Instance.Mode.BUILDER, ns, lowers, runDir.resolve(role), "kiln-builder", authorizedKeys, null);
+    resources.push(i);
+    return new Builder(i, link);
+  }
+
+  /** A builder instance and the address Packer's {@code ssh_host} uses. */
+  public record Builder(Instance instance, Link link) {
+    public String sshHost() {
+      return link.peerAddress();
+    }
+  }
+
+  /**
+   * Boots a candidate from a stored image: a fresh overlay of base + image layer in its own
+   * namespaces, linked to the control namespace (the emulator is at {@code
+   * http://<controlAddress>:5000} from inside), an IMDS on 169.254.169.254 with role {@code role},
+   * and {@code bootCommands} run before sshd. Reach it from {@link #newNamespace} "attacker"
+   * namespaces linked with {@link Netns#link}.
+   */
+  public synchronized Candidate bootCandidate(String amiId, String role, String iamRole, String bootCommands)
+      throws KilnException {
+    ImageStore.Entry e =
+        images.get(amiId).orElseThrow(() -> new KilnException("no sandbox image " + amiId));
+    Netns ns = newNamespace(role);
+    Link link = linkToControl(ns, role);
+    Imds imds = Imds.start(ns, runDir.resolve(role + "-imds.log"), region, iamRole, "i-" + runShort + role);
+    resources.push(imds);
+    Instance i =
+        Instance.start(
+            Instance.Mode.CANDIDATE,
+            ns,
+            List.of(images.layer(amiId), Path.of(e.base())),
+            runDir.resolve(role),
+            "kiln-" + role,
+            List.of(),
+            bootCommands);
+    resources.push(i);
+    return new Candidate(i, link, imds, "http://" + link.controlAddress() + ":" + Emulator.PORT);
+  }
+
+  /** A booted candidate: its instance, link, metadata endpoint and the emulator URL from inside. */
+  public record Candidate(Instance instance, Link link, Imds imds, String emulatorUrl) {}
+
+  /** Stops every process by PID, deletes namespaces and the run directory. Idempotent. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    while (!resources.isEmpty()) {
+      try {
+        resources.pop().close();
+      } catch (Exception e) {
+        log.accept("sandbox cleanup: " + e.getMessage());
+      }
+    }
+    if (emulator != null) {
+      emulator.close();
+    }
+    for (int i = namespaces.size() - 1; i >= 0; i--) {
+      namespaces.get(i).close();
+    }
+    Files2.deleteTree(runDir);
+    RunLock.release(runShort);
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException e) {
+      // already shutting down: this is the hook
+    }
+  }
+
+  static String sha256(String s) {
+    try {
+      return HexFormat.of()
+          .formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
