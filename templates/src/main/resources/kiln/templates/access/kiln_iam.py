@@ -1,8 +1,9 @@
 """Kiln IAM access: code shared by /usr/libexec/kiln/authorized-keys and /usr/libexec/kiln/sync-users.
 
-Standard library only, Python 3.9+. Modules that cost start-up time (urllib, http.client, ssl, hmac,
-hashlib, xml.etree, subprocess, ...) are imported inside the functions that need them, so that the
-key command's cached path only pays for os, sys, time and json.
+Standard library only, Python 3.9+. Modules that cost start-up time (ssl, hmac, hashlib, xml.etree,
+subprocess, ...) are imported inside the functions that need them, and json, urllib and http.client
+are not used on the key command's path at all (they import re, enum and email: ~30 ms), so that the
+cached path pays for little more than the interpreter (`python3 -IS`: ~8 ms).
 
 Configuration: /etc/kiln/access.json (keys in docs/contracts.md). The standard AWS environment
 variables override it: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION,
@@ -11,7 +12,6 @@ AWS_ENDPOINT_URL_IAM, AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL.
 Nothing in this module ever logs key material or credentials.
 """
 
-import json
 import os
 import sys
 import time
@@ -84,6 +84,100 @@ class NameRefused(Exception):
 
 
 # --------------------------------------------------------------------------------------------------
+# JSON without the `json` package (it imports `re`, `enum`, ...: ~7 ms of the key command's cached
+# path). The C scanner/encoder helpers of CPython's _json are used directly; `json` is the fallback.
+
+
+class _ScanContext(object):
+    strict = True
+    object_hook = None
+    object_pairs_hook = None
+    parse_float = float
+    parse_int = int
+    parse_constant = {"-Infinity": float("-inf"), "Infinity": float("inf"), "NaN": float("nan")}.__getitem__
+    memo = None
+
+
+_scanner = None
+
+
+def loads(text):
+    global _scanner
+    if isinstance(text, bytes):
+        text = text.decode("utf-8")
+    try:
+        if _scanner is None:
+            from _json import make_scanner
+
+            _scanner = make_scanner(_ScanContext())
+    except ImportError:
+        import json
+
+        return json.loads(text)
+    i = 0
+    n = len(text)
+    while i < n and text[i] in " \t\r\n":
+        i += 1
+    try:
+        value, end = _scanner(text, i)
+    except StopIteration:
+        raise ValueError("invalid JSON")
+    while end < n and text[end] in " \t\r\n":
+        end += 1
+    if end != n:
+        raise ValueError("extra data after JSON value")
+    return value
+
+
+def dumps(obj):
+    """Canonical JSON (sorted keys) of dict/list/str/int/float/bool/None."""
+    try:
+        from _json import encode_basestring_ascii as enc
+    except ImportError:
+        import json
+
+        return json.dumps(obj, sort_keys=True)
+    out = []
+
+    def w(o):
+        if o is None:
+            out.append("null")
+        elif o is True:
+            out.append("true")
+        elif o is False:
+            out.append("false")
+        elif isinstance(o, str):
+            out.append(enc(o))
+        elif isinstance(o, int):
+            out.append(str(int(o)))
+        elif isinstance(o, float):
+            out.append(repr(o))
+        elif isinstance(o, dict):
+            out.append("{")
+            for j, k in enumerate(sorted(o)):
+                if not isinstance(k, str):
+                    raise TypeError("keys must be str")
+                if j:
+                    out.append(",")
+                out.append(enc(k))
+                out.append(":")
+                w(o[k])
+            out.append("}")
+        elif isinstance(o, (list, tuple)):
+            out.append("[")
+            for j, v in enumerate(o):
+                if j:
+                    out.append(",")
+                w(v)
+            out.append("]")
+        else:
+            raise TypeError("cannot serialise %s" % type(o).__name__)
+
+    w(obj)
+    return "".join(out)
+
+
+# --------------------------------------------------------------------------------------------------
 # Configuration
 
 
@@ -94,7 +188,7 @@ def load_config(path=None, environ=None):
     cfg = dict(DEFAULTS)
     try:
         with open(path, "rb") as f:
-            data = json.loads(f.read().decode("utf-8"))
+            data = loads(f.read())
     except FileNotFoundError:
         data = {}
     except (OSError, ValueError) as e:
@@ -368,7 +462,7 @@ def read_json_private(path):
     finally:
         os.close(fd)
     try:
-        v = json.loads(b"".join(chunks).decode("utf-8"))
+        v = loads(b"".join(chunks))
     except ValueError:
         return None
     return v if isinstance(v, dict) else None
@@ -377,6 +471,8 @@ def read_json_private(path):
 # --------------------------------------------------------------------------------------------------
 # SSH keys
 
+_B64 = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
+
 
 def validate_key(body, allowed_types):
     """Checks one IAM key body; returns (keytype, base64, sha256-fingerprint) or raises ValueError.
@@ -384,9 +480,8 @@ def validate_key(body, allowed_types):
     Accepted: one line "<type> <base64> [comment]" with no options, no control characters, a type
     from allowedKeyTypes, base64 that decodes, and whose embedded type string equals <type>. The
     comment is dropped from the printed line."""
-    import base64
-    import hashlib
     import binascii
+    import hashlib
 
     if not isinstance(body, str):
         raise ValueError("not text")
@@ -403,8 +498,10 @@ def validate_key(body, allowed_types):
     ktype, b64 = parts[0], parts[1]
     if ktype not in allowed_types:
         raise ValueError("key type not allowed")
+    if len(b64) % 4 or not all(c in _B64 for c in b64) or "=" in b64.rstrip("="):
+        raise ValueError("base64 does not decode")
     try:
-        blob = base64.b64decode(b64.encode("ascii"), validate=True)
+        blob = binascii.a2b_base64(b64.encode("ascii"))
     except (binascii.Error, ValueError, UnicodeEncodeError):
         raise ValueError("base64 does not decode")
     if len(blob) < 4:
@@ -412,38 +509,95 @@ def validate_key(body, allowed_types):
     n = int.from_bytes(blob[:4], "big")
     if n > len(blob) - 4 or blob[4 : 4 + n] != ktype.encode("ascii"):
         raise ValueError("embedded type does not match")
-    fp = "SHA256:" + base64.b64encode(hashlib.sha256(blob).digest()).decode("ascii").rstrip("=")
-    return ktype, b64, fp
+    return ktype, b64, fingerprint(blob)
+
+
+def fingerprint(blob):
+    """OpenSSH's SHA256 fingerprint of a key blob: "SHA256:" + unpadded base64 of its SHA-256."""
+    import binascii
+    import hashlib
+
+    return "SHA256:" + binascii.b2a_base64(hashlib.sha256(blob).digest(), newline=False).decode("ascii").rstrip("=")
 
 
 # --------------------------------------------------------------------------------------------------
 # SigV4
 
 
-def _uri_encode(s, safe="-_.~"):
-    from urllib.parse import quote
+_UNRESERVED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~")
 
-    return quote(s, safe=safe)
+
+def _uri_encode(s, safe="-_.~"):
+    """RFC 3986 percent-encoding of UTF-8 (as SigV4 wants: unreserved characters kept)."""
+    extra = frozenset(safe.encode("ascii"))
+    return "".join(
+        chr(b) if b in _UNRESERVED or b in extra else "%%%02X" % b for b in s.encode("utf-8")
+    )
+
+
+def _uri_decode(s):
+    b = s.replace("+", " ").encode("utf-8")
+    out = bytearray()
+    i = 0
+    while i < len(b):
+        if b[i] == 0x25 and i + 2 < len(b) and all(c in b"0123456789abcdefABCDEF" for c in b[i + 1:i + 3]):
+            try:
+                out.append(int(b[i + 1:i + 3].decode("ascii"), 16))
+                i += 3
+                continue
+            except ValueError:
+                pass
+        out.append(b[i])
+        i += 1
+    return out.decode("utf-8", "replace")
+
+
+def urlencode(pairs):
+    """application/x-www-form-urlencoded body from (name, value) pairs or a dict."""
+    if isinstance(pairs, dict):
+        pairs = list(pairs.items())
+    return "&".join("%s=%s" % (_uri_encode(str(k)), _uri_encode(str(v))) for k, v in pairs)
+
+
+def urlsplit(url):
+    """(scheme, host, port, path, query) of an http(s) URL."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        raise KilnError("not a URL: %r" % url)
+    scheme = scheme.lower()
+    netloc, slash, path = rest.partition("/")
+    path = slash + path if slash else "/"
+    path, _, query = path.partition("?")
+    path = path.split("#", 1)[0]
+    host, port = netloc, None
+    if "@" in host:
+        raise KilnError("credentials in endpoint URLs are not supported")
+    if host.startswith("["):
+        h, _, p = host[1:].partition("]")
+        host, port = h, (p[1:] if p.startswith(":") else None)
+    elif ":" in host:
+        host, port = host.rsplit(":", 1)
+    port = int(port) if port else (443 if scheme == "https" else 80)
+    return scheme, host, port, path or "/", query
 
 
 def sign_v4(method, url, headers, body, access_key, secret_key, region, service, session_token=None, now=None):
     """Returns a new header dict with X-Amz-Date, (X-Amz-Security-Token) and Authorization added.
 
     `headers` must contain Host (or it is derived from the URL); every header given is signed.
-    `now` is a UTC datetime (tests) or None."""
-    import datetime
+    `now` is a UTC datetime (tests) or None (the current time)."""
     import hashlib
     import hmac
-    from urllib.parse import urlsplit, parse_qsl
 
     if now is None:
-        now = datetime.datetime.now(datetime.timezone.utc)
-    amz_date = now.strftime("%Y%m%dT%H%M%SZ")
+        amz_date = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    else:
+        amz_date = now.strftime("%Y%m%dT%H%M%SZ")
     day = amz_date[:8]
-    parts = urlsplit(url)
+    scheme, host, port, path, query = urlsplit(url)
     out = dict(headers)
     if not any(k.lower() == "host" for k in out):
-        out["Host"] = parts.netloc
+        out["Host"] = host if port == (443 if scheme == "https" else 80) else "%s:%d" % (host, port)
     if not any(k.lower() == "x-amz-date" for k in out):
         out["X-Amz-Date"] = amz_date
     else:
@@ -454,9 +608,8 @@ def sign_v4(method, url, headers, body, access_key, secret_key, region, service,
     if isinstance(body, str):
         body = body.encode("utf-8")
     body = body or b""
-    path = parts.path or "/"
     canonical_uri = _uri_encode(path, safe="/-_.~")
-    q = parse_qsl(parts.query, keep_blank_values=True)
+    q = [(_uri_decode(k), _uri_decode(v)) for k, _, v in (p.partition("=") for p in query.split("&") if p)]
     canonical_query = "&".join(
         "%s=%s" % (_uri_encode(k), _uri_encode(v)) for k, v in sorted((k, v) for k, v in q)
     )
@@ -506,57 +659,249 @@ class Deadline(object):
         return r
 
 
-def http_request(method, url, headers, body, deadline, max_timeout=10.0):
-    """One HTTP(S) request; returns (status, body bytes). Raises KilnError on transport errors."""
-    import http.client
-    import socket
-    from urllib.parse import urlsplit
+class _Conn(object):
+    """One HTTP/1.1 connection (keep-alive), built on _socket (http.client and socket import email,
+    enum and re: ~25 ms). https wraps it with ssl (certificate and host name verified)."""
 
-    parts = urlsplit(url)
-    timeout = min(max_timeout, deadline.remaining())
-    try:
-        if parts.scheme == "https":
+    def __init__(self, scheme, host, port, timeout):
+        self.key = (scheme, host, port)
+        if scheme == "https":
+            import socket
             import ssl
 
-            conn = http.client.HTTPSConnection(
-                parts.hostname, parts.port or 443, timeout=timeout, context=ssl.create_default_context()
-            )
-        elif parts.scheme == "http":
-            conn = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=timeout)
+            raw = socket.create_connection((host, port), timeout=timeout)
+            self.sock = ssl.create_default_context().wrap_socket(raw, server_hostname=host)
+        elif scheme == "http":
+            import _socket
+
+            last = None
+            self.sock = None
+            for fam, typ, proto, _, addr in _socket.getaddrinfo(host, port, 0, _socket.SOCK_STREAM):
+                sock = _socket.socket(fam, typ, proto)
+                sock.settimeout(timeout)
+                try:
+                    sock.connect(addr)
+                    self.sock = sock
+                    break
+                except OSError as e:
+                    sock.close()
+                    last = e
+            if self.sock is None:
+                raise last or OSError("cannot connect")
         else:
-            raise KilnError("unsupported endpoint scheme %r" % parts.scheme)
+            raise KilnError("unsupported endpoint scheme %r" % scheme)
+        self.buf = b""
+
+    def _fill(self):
+        chunk = self.sock.recv(65536)
+        if not chunk:
+            raise OSError("connection closed by peer")
+        self.buf += chunk
+
+    def _readline(self):
+        while b"\r\n" not in self.buf:
+            if len(self.buf) > 65536:
+                raise OSError("header line too long")
+            self._fill()
+        line, self.buf = self.buf.split(b"\r\n", 1)
+        return line
+
+    def _readn(self, n):
+        while len(self.buf) < n:
+            self._fill()
+        data, self.buf = self.buf[:n], self.buf[n:]
+        return data
+
+    def request(self, method, path, headers, body, timeout):
+        self.sock.settimeout(timeout)
+        lines = ["%s %s HTTP/1.1" % (method, path)]
+        body = body or b""
+        hdrs = dict(headers)
+        if not any(k.lower() == "host" for k in hdrs):
+            scheme, host, port = self.key
+            hdrs["Host"] = host if port in (80, 443) else "%s:%d" % (host, port)
+        hdrs["Content-Length"] = str(len(body))
+        for k, v in hdrs.items():
+            if "\r" in str(v) or "\n" in str(v):
+                raise KilnError("header %s contains a line break" % k)
+            lines.append("%s: %s" % (k, v))
+        self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
+        status_line = self._readline().decode("latin-1")
+        parts = status_line.split(None, 2)
+        if len(parts) < 2 or not parts[0].startswith("HTTP/1."):
+            raise OSError("bad status line")
+        status = int(parts[1])
+        rh = {}
+        while True:
+            line = self._readline()
+            if not line:
+                break
+            k, _, v = line.decode("latin-1").partition(":")
+            rh[k.strip().lower()] = v.strip()
+        if method == "HEAD" or status in (204, 304) or 100 <= status < 200:
+            data = b""
+        elif "chunked" in rh.get("transfer-encoding", "").lower():
+            data = b""
+            while True:
+                size = int(self._readline().split(b";")[0].strip() or b"0", 16)
+                if size == 0:
+                    while self._readline():
+                        pass
+                    break
+                if len(data) + size > 16 * 1024 * 1024:
+                    raise OSError("response too large")
+                data += self._readn(size)
+                self._readline()
+        elif "content-length" in rh:
+            n = int(rh["content-length"])
+            if n > 16 * 1024 * 1024:
+                raise OSError("response too large")
+            data = self._readn(n)
+        else:
+            while True:
+                try:
+                    self._fill()
+                except OSError as e:
+                    if "closed" in str(e):
+                        break
+                    raise
+                if len(self.buf) > 16 * 1024 * 1024:
+                    raise OSError("response too large")
+            data, self.buf = self.buf, b""
+            rh["connection"] = "close"
+        return status, data, rh.get("connection", "").lower() != "close"
+
+    def close(self):
         try:
-            path = parts.path or "/"
-            if parts.query:
-                path += "?" + parts.query
-            conn.request(method, path, body=body, headers=headers)
-            resp = conn.getresponse()
-            data = resp.read(16 * 1024 * 1024)
-            return resp.status, data
-        finally:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+_conns = {}
+
+
+def http_request(method, url, headers, body, deadline, max_timeout=10.0):
+    """One HTTP(S) request, reusing a kept-alive connection to the same host; returns (status,
+    body bytes). Raises DeadlineExceeded on timeouts and KilnError on other transport errors."""
+    scheme, host, port, path, query = urlsplit(url)
+    if query:
+        path += "?" + query
+    key = (scheme, host, port)
+    for attempt in (0, 1):
+        timeout = min(max_timeout, deadline.remaining())
+        conn = _conns.pop(key, None)
+        reused = conn is not None
+        try:
+            if conn is None:
+                conn = _Conn(scheme, host, port, timeout)
+            status, data, keep = conn.request(method, path, headers, body, timeout)
+        except KilnError:
+            if conn is not None:
+                conn.close()
+            raise
+        except Exception as e:  # socket.timeout, ssl errors, OSError, ValueError from bad framing
+            if conn is not None:
+                conn.close()
+            if "timed out" in str(e) or e.__class__.__name__ in ("timeout", "TimeoutError"):
+                raise DeadlineExceeded("timeout talking to %s" % host)
+            if reused and attempt == 0:
+                continue  # the server closed an idle kept-alive connection: one fresh try
+            raise KilnError("HTTP error talking to %s: %s" % (host, e.__class__.__name__))
+        if keep:
+            _conns[key] = conn
+        else:
             conn.close()
-    except (socket.timeout, TimeoutError):
-        raise DeadlineExceeded("timeout talking to %s" % parts.hostname)
-    except (OSError, http.client.HTTPException) as e:
-        raise KilnError("HTTP error talking to %s: %s" % (parts.hostname, e.__class__.__name__))
+        return status, data
+    raise KilnError("HTTP error talking to %s" % host)
 
 
 # --------------------------------------------------------------------------------------------------
 # XML
 
 
-def parse_xml(data):
-    """Parses an AWS Query API response; namespaces are stripped from every tag."""
-    import xml.etree.ElementTree as ET
+class Node(object):
+    """A parsed XML element (the subset of ElementTree's API used here: tag, text, find, findall,
+    findtext, iter). Built with pyexpat directly: xml.etree imports re (~5 ms)."""
 
+    __slots__ = ("tag", "text", "children")
+
+    def __init__(self, tag):
+        self.tag = tag
+        self.text = None
+        self.children = []
+
+    def iter(self):
+        yield self
+        for c in self.children:
+            for n in c.iter():
+                yield n
+
+    def _walk(self, parts):
+        nodes = [self]
+        for p in parts:
+            nodes = [c for n in nodes for c in n.children if c.tag == p]
+        return nodes
+
+    def findall(self, path):
+        if path.startswith(".//"):
+            parts = path[3:].split("/")
+            out = []
+            for n in self.iter():
+                if n is not self and n.tag == parts[0]:
+                    out.extend(n._walk(parts[1:]))
+            return out
+        return self._walk(path.split("/"))
+
+    def find(self, path):
+        r = self.findall(path)
+        return r[0] if r else None
+
+    def findtext(self, path, default=None):
+        n = self.find(path)
+        return default if n is None else (n.text or "")
+
+
+def parse_xml(data):
+    """Parses an AWS Query API response into Nodes; namespace prefixes are dropped. DTDs and
+    entity declarations are refused."""
+    import pyexpat
+
+    stack = []
+    result = []
+
+    def start(name, attrs):
+        n = Node(name.rsplit(":", 1)[-1].rsplit("}", 1)[-1])
+        if stack:
+            stack[-1].children.append(n)
+        else:
+            result.append(n)
+        stack.append(n)
+
+    def end(name):
+        stack.pop()
+
+    def chars(data):
+        if stack:
+            n = stack[-1]
+            n.text = data if n.text is None else n.text + data
+
+    def no_dtd(*a):
+        raise ValueError("DTD not allowed")
+
+    p = pyexpat.ParserCreate()
+    p.StartElementHandler = start
+    p.EndElementHandler = end
+    p.CharacterDataHandler = chars
+    p.StartDoctypeDeclHandler = no_dtd
+    p.EntityDeclHandler = no_dtd
     try:
-        root = ET.fromstring(data)
-    except ET.ParseError as e:
+        p.Parse(data, True)
+    except (pyexpat.ExpatError, ValueError) as e:
         raise KilnError("malformed XML response: %s" % e)
-    for el in root.iter():
-        if isinstance(el.tag, str) and "}" in el.tag:
-            el.tag = el.tag.split("}", 1)[1]
-    return root
+    if not result:
+        raise KilnError("malformed XML response: empty")
+    return result[0]
 
 
 def xml_error(data):
@@ -646,7 +991,7 @@ def imds_credentials(endpoint, deadline):
     if status != 200:
         raise KilnError("instance credentials unavailable (IMDS HTTP %d)" % status)
     try:
-        d = json.loads(body.decode("utf-8"))
+        d = loads(body)
         return Credentials(d["AccessKeyId"], d["SecretAccessKey"], d.get("Token"), _parse_time(d["Expiration"]), "imds")
     except (ValueError, KeyError, TypeError):
         raise KilnError("malformed instance credentials document")
@@ -658,8 +1003,6 @@ def assume_role(cfg, base, deadline, cache_path=None):
         c = read_json_private(cache_path)
         if c and c.get("role") == cfg["assumeRole"] and c.get("exp", 0) - time.time() > 300:
             return Credentials(c["ak"], c["sk"], c.get("tk"), c["exp"], "assume-role-cache")
-    from urllib.parse import urlencode
-
     body = urlencode(
         {
             "Action": "AssumeRole",
@@ -679,7 +1022,7 @@ def assume_role(cfg, base, deadline, cache_path=None):
     )
     if cache_path:
         try:
-            atomic_write(cache_path, json.dumps({
+            atomic_write(cache_path, dumps({
                 "role": cfg["assumeRole"], "ak": creds.access_key, "sk": creds.secret_key,
                 "tk": creds.token, "exp": creds.expiration,
             }).encode("utf-8"), 0o600)
@@ -698,13 +1041,8 @@ def get_credentials(cfg, deadline, assume_cache=None):
 
 
 def _signed_post(endpoint, body, creds, region, service, deadline):
-    from urllib.parse import urlsplit
-
     url = endpoint.rstrip("/") + "/"
-    headers = {
-        "Host": urlsplit(url).netloc,
-        "Content-Type": "application/x-www-form-urlencoded; charset=utf-8",
-    }
+    headers = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
     headers = sign_v4("POST", url, headers, body, creds.access_key, creds.secret_key, region, service, creds.token)
     status, data = http_request("POST", url, headers, body.encode("utf-8"), deadline)
     if status != 200:
@@ -734,8 +1072,6 @@ class IamClient(object):
         return _signed_post(self.cfg["iamEndpoint"], body, self.creds, "us-east-1", "iam", self.deadline)
 
     def call(self, action, params=None):
-        from urllib.parse import urlencode
-
         p = [("Action", action), ("Version", IAM_VERSION)]
         for k in sorted(params or {}):
             p.append((k, params[k]))
@@ -832,3 +1168,220 @@ def effective_groups(cfg, root="/", deadline=None):
         else:
             raise KilnError("instance tags unavailable (IMDS HTTP %d)" % status)
     return result[0], result[1]
+
+
+# --------------------------------------------------------------------------------------------------
+# Key command (/usr/libexec/kiln/authorized-keys). Kept here, not in the script: a script run as
+# __main__ is compiled on every start, a module is loaded from its cached bytecode.
+
+KEYS_IDENT = "kiln-authorized-keys"
+_T0 = 0.0
+
+
+def _keys_parse_args(argv):
+    config = None
+    root = "/"
+    rest = []
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a == "--config" and i + 1 < len(argv):
+            config = argv[i + 1]
+            i += 2
+        elif a == "--root" and i + 1 < len(argv):
+            root = argv[i + 1]
+            i += 2
+        else:
+            rest.append(a)
+            i += 1
+    if not rest or len(rest) > 2:
+        raise KilnError("usage: authorized-keys [--config FILE] [--root DIR] USER [FINGERPRINT]")
+    return config, root, rest[0], (rest[1] if len(rest) > 1 and rest[1] else None)
+
+
+class _Decision(object):
+    def __init__(self, user):
+        self.user = user
+        self.fp = "-"
+        self.key_ids = []
+        self.outcome = "error"
+        self.source = "-"
+
+    def log(self, level="info", detail=None):
+        ms = (time.monotonic() - _T0) * 1000.0
+        msg = "user=%s fingerprint=%s key_id=%s outcome=%s source=%s duration_ms=%.1f" % (
+            self.user, self.fp, ",".join(self.key_ids) or "-", self.outcome, self.source, ms,
+        )
+        if detail:
+            msg += " detail=%s" % detail.replace(" ", "_")[:200]
+        log(KEYS_IDENT, msg, level)
+
+
+def _ttl(cfg, entry):
+    if entry.get("status") == "ok":
+        return float(cfg["keyCacheTtl"])
+    return float(cfg["negativeCacheTtl"])
+
+
+def _authorized_groups(cfg, root):
+    """Configured IAM groups; with groupsFromTags, the list the last sync resolved from the tags."""
+    if cfg.get("groupsFromTags"):
+        path = under_root(root, os.path.join(cfg["stateDir"], "groups.json"))
+        with open(path, "rb") as f:
+            return list(loads(f.read())["iamGroups"])
+    return list(cfg.get("iamGroups") or [])
+
+
+def fetch_user_keys(cfg, root, iam_name, old, deadline):
+    """Asks IAM; returns a new cache entry."""
+    creds = get_credentials(cfg, deadline, os.path.join(under_root(root, cfg["cacheDir"]), ".assume-role.json"))
+    client = IamClient(cfg, creds, deadline)
+    now = time.time()
+    groups = _authorized_groups(cfg, root)
+    try:
+        if groups:
+            mine = set(g.lower() for g in client.list_groups_for_user(iam_name))
+            if not any(g.lower() in mine for g in groups):
+                return {"t": now, "iam": iam_name, "status": "not-in-group", "keys": [], "known": {}}
+        listed = client.list_ssh_public_keys(iam_name)
+    except AwsError as e:
+        if e.code == "NoSuchEntity":
+            return {"t": now, "iam": iam_name, "status": "no-such-iam-user", "keys": [], "known": {}}
+        raise
+    # Key bodies never change for a given key id: ids fetched before are not fetched again.
+    known_old = (old or {}).get("known") or {}
+    known = {}
+    active = []
+    allowed = cfg["allowedKeyTypes"]
+    for key_id, status in listed:
+        if status != "Active":
+            if key_id in known_old:
+                known[key_id] = known_old[key_id]
+            continue
+        if key_id in known_old:
+            known[key_id] = known_old[key_id]
+        else:
+            body, status2 = client.get_ssh_public_key(iam_name, key_id)
+            if status2 != "Active":
+                continue
+            try:
+                ktype, b64, fp = validate_key(body, allowed)
+                known[key_id] = {"line": ktype + " " + b64, "fp": fp}
+            except ValueError as e:
+                known[key_id] = {"invalid": str(e)}
+        active.append(key_id)
+    return {"t": now, "iam": iam_name, "status": "ok", "keys": active, "known": known}
+
+
+def authorized_keys_main(argv, t0=None):
+    global _T0
+    _T0 = t0 if t0 is not None else time.monotonic()
+    try:
+        import _signal as signal  # the C module: `signal` imports enum (~4 ms)
+    except ImportError:
+        import signal
+
+    cfg = None
+    d = _Decision("-")
+    try:
+        config, root, user, want_fp = _keys_parse_args(argv)
+        d.user = user if len(user) <= 64 and user.isprintable() else "<invalid>"
+        d.fp = want_fp or "-"
+        cfg = load_config(config)
+        deadline_s = float(cfg["deadline"])
+
+        def _on_alarm(signum, frame):
+            d.outcome = "timeout"
+            try:
+                d.log("warning")
+            finally:
+                os._exit(1)
+
+        signal.signal(signal.SIGALRM, _on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, deadline_s)
+
+        lo, hi = cfg["uidRange"]
+        iam_name = None if user == "root" else local_to_iam(user)
+        if iam_name is None:
+            d.outcome = "refused-not-a-kiln-name"
+            d.log("notice")
+            return 1
+        pw = lookup_user(root, user)
+        if pw is None:
+            d.outcome = "refused-unknown-user"
+            d.log("notice")
+            return 1
+        if not (lo <= pw[0] <= hi):
+            d.outcome = "refused-uid-outside-range"
+            d.log("notice")
+            return 1
+        marker = group_members(root, cfg["markerGroup"])
+        if marker is None or user not in marker[1]:
+            d.outcome = "refused-unmanaged-user"
+            d.log("notice")
+            return 1
+
+        cache_dir = under_root(root, cfg["cacheDir"])
+        cache_path = os.path.join(cache_dir, user + ".json")
+        entry = read_json_private(cache_path)
+        if entry is not None and entry.get("iam") != iam_name:
+            entry = None
+        now = time.time()
+        if entry is not None and 0 <= now - entry.get("t", 0) < _ttl(cfg, entry):
+            d.source = "cache"
+        else:
+            try:
+                new = fetch_user_keys(cfg, root, iam_name, entry, Deadline(max(0.05, deadline_s - (time.monotonic() - _T0) - 0.05)))
+            except KilnError as e:
+                stale = float(cfg.get("staleIfError") or 0)
+                if (
+                    stale > 0 and entry is not None and entry.get("status") == "ok"
+                    and 0 <= now - entry.get("t", 0) < _ttl(cfg, entry) + stale
+                ):
+                    d.source = "stale-cache"
+                    log(KEYS_IDENT, "user=%s iam_error=%s serving_stale=yes" % (user, e.__class__.__name__), "warning")
+                else:
+                    d.outcome = "error"
+                    d.log("err", str(e))
+                    return 1
+            else:
+                entry = new
+                d.source = "iam"
+                try:
+                    if not os.path.isdir(cache_dir):
+                        os.makedirs(cache_dir, 0o700)
+                    atomic_write(cache_path, dumps(entry).encode("utf-8"), 0o600)
+                except OSError as e:
+                    log(KEYS_IDENT, "user=%s cache_write_failed=%s" % (user, e.__class__.__name__), "warning")
+
+        if entry.get("status") != "ok":
+            d.outcome = "refused-" + str(entry.get("status"))
+            d.log("notice")
+            return 0
+        lines = []
+        known = entry.get("known") or {}
+        for key_id in entry.get("keys") or []:
+            k = known.get(key_id) or {}
+            if "line" not in k:
+                log(KEYS_IDENT, "user=%s key_id=%s outcome=key-rejected reason=%s" % (
+                    user, key_id, str(k.get("invalid", "unknown")).replace(" ", "_")), "warning")
+                continue
+            if want_fp and k.get("fp") != want_fp:
+                continue
+            lines.append(k["line"])
+            d.key_ids.append(key_id)
+        out = ("\n".join(lines) + "\n") if lines else ""
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        if out:
+            sys.stdout.write(out)
+            sys.stdout.flush()
+        d.outcome = "keys-printed" if lines else "no-matching-key"
+        d.log()
+        return 0
+    except Exception as e:  # fail closed, print nothing
+        d.outcome = "error"
+        try:
+            d.log("err", "%s:%s" % (e.__class__.__name__, e))
+        except Exception:
+            pass
+        return 1

@@ -1,0 +1,293 @@
+"""Benchmarks of Kiln's IAM access programs against moto (run as root; see docs/benchmarks-access.md).
+
+    python3 templates/src/test/python/bench_access.py [--logins 30] [--runs 50] [--users 1000] [--quick]
+
+Prints:
+  1. key command per login, p50/p95, cold (no cache) and cached, against moto on loopback;
+  2. `ssh user@host true` through Kiln's key command vs a static authorized_keys file, side by side
+     (two sshd in one network namespace, same user, same key), and the ratio of the p50s;
+  3. sync of N IAM users in 10 groups: wall time and IAM calls (accounts created with
+     `useradd --root` in a throwaway root, so no host users), first run and steady-state run;
+  4. 1,000 key-command calls with random unknown names: IAM calls made.
+"""
+import argparse
+import concurrent.futures
+import json
+import os
+import pwd
+import random
+import secrets
+import shutil
+import statistics
+import string
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import kilntest as T  # noqa: E402
+from kilntest import K  # noqa: E402
+
+
+def pct(xs, p):
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(round(p / 100.0 * (len(xs) - 1))))]
+
+
+def ms(x):
+    return "%.1f ms" % (x * 1000)
+
+
+def sh(*argv, **kw):
+    return subprocess.run(list(argv), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kw)
+
+
+def bench_key_command(moto, runs):
+    iam = T.Iam(moto.url)
+    moto.reset()
+    iam.user_in_group("alice", "ssh-users")
+    keydir = tempfile.mkdtemp()
+    root = T.make_root()
+    try:
+        _, pub, fp = T.keypair(keydir, "k")
+        iam.upload("alice", pub)
+        T.add_local_user(root, "alice", 200500, ("kiln-iam",))
+        conf = os.path.join(keydir, "access.json")
+        T.write_config(conf, iamGroups=["ssh-users"], keyCacheTtl=3600)
+        env = T.iam_env(moto.url)
+        env.pop("KILN_LOG_STDERR")
+        cache = os.path.join(root, "var/cache/kiln/keys/alice.json")
+        cold, cached = [], []
+        for i in range(runs):
+            if os.path.exists(cache):
+                os.unlink(cache)
+            rc, out, err, dt = T.run_key_command(conf, root, "alice", fp, env)
+            assert rc == 0 and out, err
+            cold.append(dt)
+            rc, out, err, dt = T.run_key_command(conf, root, "alice", fp, env)
+            assert rc == 0 and out, err
+            cached.append(dt)
+        return cold, cached
+    finally:
+        shutil.rmtree(keydir, ignore_errors=True)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def bench_ssh(logins):
+    """Two sshd in one namespace: :2222 via Kiln's key command, :2223 with a static file."""
+    tag = secrets.token_hex(3)
+    ns = "kiln-t-" + tag
+    work = "/run/kilnt-" + tag
+    marker = "kilntm" + tag
+    user = "kilnt" + tag + "a"
+    procs, made_run_sshd, created = [], False, False
+    try:
+        sh("ip", "netns", "add", ns)
+        sh("ip", "-n", ns, "link", "set", "lo", "up")
+        os.makedirs(work, 0o755)
+        libexec = os.path.join(work, "libexec")
+        os.makedirs(libexec, 0o755)
+        for f, mode in (("authorized-keys", 0o755), ("kiln_iam.py", 0o644)):
+            shutil.copy(os.path.join(T.ACCESS, f), os.path.join(libexec, f))
+            os.chmod(os.path.join(libexec, f), mode)
+        # what provision does on an image: byte-compile the module so the key command loads a .pyc
+        sh("/usr/bin/python3", "-m", "py_compile", os.path.join(libexec, "kiln_iam.py"))
+        nobody = pwd.getpwnam("nobody")
+        cache = os.path.join(work, "cache")
+        os.makedirs(cache, 0o700)
+        os.chown(cache, nobody.pw_uid, nobody.pw_gid)
+        endpoint = "http://127.0.0.1:5000"
+        config = os.path.join(work, "access.json")
+        T.write_config(config, iamEndpoint=endpoint, metadataEndpoint="http://127.0.0.1:8080", iamGroups=["g"],
+                       sudoGroups=[], markerGroup=marker, cacheDir=cache, keyCacheTtl=3600)
+        os.chmod(config, 0o644)
+        moto = T.Moto(netns=ns, port=5000).start()
+        procs.append(moto)
+        imds = subprocess.Popen(["ip", "netns", "exec", ns, sys.executable, os.path.join(HERE, "fake_imds.py"), "8080"],
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        procs.append(imds)
+        imds.stdout.readline()
+        helper = lambda arg: sh("ip", "netns", "exec", ns, sys.executable, os.path.join(HERE, "iam_helper.py"),  # noqa
+                                endpoint, arg, cwd=HERE, env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"))
+        helper("--wait")
+        sh("groupadd", marker)
+        created = True
+        sh("useradd", "-M", "-p", "*", "-d", work, "-s", "/bin/sh", "-u", str(200000 + int(tag, 16) % 90000),
+           "-U", "-G", marker, user)
+        keydir = os.path.join(work, "keys")
+        os.makedirs(keydir, 0o700)
+        key, pub, fp = T.keypair(keydir, "id")
+        helper(json.dumps([["CreateGroup", {"GroupName": "g"}], ["CreateUser", {"UserName": user}],
+                           ["AddUserToGroup", {"UserName": user, "GroupName": "g"}],
+                           ["UploadSSHPublicKey", {"UserName": user, "SSHPublicKeyBody": pub}]]))
+        static = os.path.join(work, "static")
+        os.makedirs(static, 0o755)
+        with open(os.path.join(static, user), "w") as f:
+            f.write(pub)
+        hostkey = os.path.join(work, "hostkey")
+        sh("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", hostkey)
+        if not os.path.isdir("/run/sshd"):
+            os.makedirs("/run/sshd", 0o755)
+            made_run_sshd = True
+        common = ["ListenAddress 127.0.0.1", "HostKey " + hostkey, "PasswordAuthentication no",
+                  "KbdInteractiveAuthentication no", "UsePAM no", "StrictModes no", "LogLevel ERROR"]
+        confs = {
+            2222: common + ["Port 2222", "PidFile %s/a.pid" % work, "AuthorizedKeysFile none",
+                            "AuthorizedKeysCommand %s/authorized-keys --config %s %%u %%f" % (libexec, config),
+                            "AuthorizedKeysCommandUser nobody"],
+            2223: common + ["Port 2223", "PidFile %s/b.pid" % work, "AuthorizedKeysFile %s/%%u" % static],
+        }
+        for port, lines in confs.items():
+            path = os.path.join(work, "sshd_%d" % port)
+            with open(path, "w") as f:
+                f.write("\n".join(lines) + "\n")
+            procs.append(subprocess.Popen(["ip", "netns", "exec", ns, "/usr/sbin/sshd", "-D", "-f", path,
+                                           "-E", path + ".log"]))
+        time.sleep(0.5)
+
+        def login(port):
+            t = time.monotonic()
+            r = sh("ip", "netns", "exec", ns, "ssh", "-i", key, "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes",
+                   "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
+                   "-p", str(port), "%s@127.0.0.1" % user, "true")
+            assert r.returncode == 0, r.stderr
+            return time.monotonic() - t
+
+        login(2222)
+        login(2223)  # warm up: the key cache is filled
+        kiln, static_t = [], []
+        for _ in range(logins):  # interleaved, so both see the same machine load
+            kiln.append(login(2222))
+            static_t.append(login(2223))
+        return kiln, static_t
+    finally:
+        for p in reversed(procs):
+            try:
+                p.stop() if isinstance(p, T.Moto) else (p.terminate(), p.wait(5))
+            except Exception:
+                pass
+        if created:
+            sh("userdel", user)
+            sh("groupdel", user)
+            sh("groupdel", marker)
+        sh("ip", "netns", "del", ns)
+        shutil.rmtree(work, ignore_errors=True)
+        if made_run_sshd:
+            shutil.rmtree("/run/sshd", ignore_errors=True)
+
+
+def bench_sync(moto, n_users, groups=10):
+    moto.reset()
+    iam = T.Iam(moto.url)
+    t = time.monotonic()
+    for g in range(groups):
+        iam.CreateGroup(GroupName="team%02d" % g)
+    for i in range(n_users):
+        name = "user%04d@example.com" % i if i % 3 else "User.%04d" % i
+        iam.CreateUser(UserName=name)
+        iam.AddUserToGroup(UserName=name, GroupName="team%02d" % (i % groups))
+    setup = time.monotonic() - t
+    proxy = T.FaultProxy(moto.url).start()
+    root = T.make_root()
+    confdir = tempfile.mkdtemp()
+    try:
+        conf = os.path.join(confdir, "access.json")
+        T.write_config(conf, iamGroups=["team%02d" % g for g in range(groups)], sudoGroups=["team00"])
+        visudo = T.fake_visudo(confdir)
+        env = T.iam_env(proxy.url)
+        env.pop("KILN_LOG_STDERR")
+        results = []
+        for label in ("first run (creates %d users)" % n_users, "steady-state run (no change)"):
+            proxy.calls.clear()
+            t = time.monotonic()
+            rc, out, err = T.run_sync(conf, root, env, visudo, timeout=3600)
+            dt = time.monotonic() - t
+            assert rc == 0, err
+            results.append((label, dt, dict(proxy.calls)))
+        created = sum(1 for u in K.read_passwd(root).values() if u["uid"] >= 200000)
+        # IAM part alone: the fetch the sync does before touching anything
+        cfg = K.load_config(conf, env)
+        c = K.IamClient(cfg, K.Credentials("t", "t"), K.Deadline(300))
+        t = time.monotonic()
+        for g in range(groups):
+            c.get_group_members("team%02d" % g)
+        fetch = time.monotonic() - t
+        return setup, results, created, fetch
+    finally:
+        proxy.stop()
+        shutil.rmtree(root, ignore_errors=True)
+        shutil.rmtree(confdir, ignore_errors=True)
+
+
+def bench_unknown_names(moto, attempts):
+    moto.reset()
+    proxy = T.FaultProxy(moto.url).start()
+    root = T.make_root()
+    confdir = tempfile.mkdtemp()
+    try:
+        conf = os.path.join(confdir, "access.json")
+        T.write_config(conf)
+        T.add_local_user(root, "alice", 200500, ("kiln-iam",))
+        env = T.iam_env(proxy.url)
+        env.pop("KILN_LOG_STDERR")
+        rnd = random.Random(42)
+        names = ["".join(rnd.choice(string.ascii_lowercase + string.digits) for _ in range(rnd.randint(3, 16)))
+                 for _ in range(attempts)]
+        t = time.monotonic()
+        with concurrent.futures.ThreadPoolExecutor(8) as ex:
+            outs = list(ex.map(lambda n: T.run_key_command(conf, root, n, None, env), names))
+        dt = time.monotonic() - t
+        assert all(o[1] == "" for o in outs)
+        return proxy.total(), dt
+    finally:
+        proxy.stop()
+        shutil.rmtree(root, ignore_errors=True)
+        shutil.rmtree(confdir, ignore_errors=True)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=50)
+    ap.add_argument("--logins", type=int, default=30)
+    ap.add_argument("--users", type=int, default=1000)
+    ap.add_argument("--attempts", type=int, default=1000)
+    ap.add_argument("--quick", action="store_true", help="small numbers, for a smoke run")
+    a = ap.parse_args()
+    if a.quick:
+        a.runs, a.logins, a.users, a.attempts = 5, 3, 50, 50
+    if os.geteuid() != 0:
+        sys.exit("run as root (network namespace, sshd, useradd --root)")
+    print("Kiln access benchmarks, %s, python %s (/usr/bin/python3 for the programs), %s" % (
+        time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), sys.version.split()[0], os.uname().release))
+    moto = T.Moto().start()
+    try:
+        cold, cached = bench_key_command(moto, a.runs)
+        print("\n1. key command per login (subprocess wall time, %d runs each, moto on loopback)" % a.runs)
+        print("   cold   (no cache, ListGroupsForUser+ListSSHPublicKeys+GetSSHPublicKey): p50 %s  p95 %s" % (
+            ms(pct(cold, 50)), ms(pct(cold, 95))))
+        print("   cached (within keyCacheTtl, no IAM call):                              p50 %s  p95 %s" % (
+            ms(pct(cached, 50)), ms(pct(cached, 95))))
+        kiln, static_t = bench_ssh(a.logins)
+        r = statistics.median(kiln) / statistics.median(static_t)
+        print("\n2. ssh user@127.0.0.1 true, %d logins each, interleaved, same user and key" % a.logins)
+        print("   via Kiln key command (cached): p50 %s  p95 %s" % (ms(pct(kiln, 50)), ms(pct(kiln, 95))))
+        print("   static authorized_keys file:   p50 %s  p95 %s" % (ms(pct(static_t, 50)), ms(pct(static_t, 95))))
+        print("   ratio of p50s: %.3f (target <= 1.10)" % r)
+        setup, results, created, fetch = bench_sync(moto, a.users)
+        print("\n3. sync of %d IAM users in 10 groups (throwaway root, useradd --root; moto setup took %.1f s)" % (
+            a.users, setup))
+        for label, dt, calls in results:
+            print("   %-32s wall %.2f s, IAM calls %d (%s)" % (label, dt, sum(calls.values()),
+                  ", ".join("%s %d" % kv for kv in sorted(calls.items()))))
+        print("   local accounts created: %d; IAM fetch alone (10 GetGroup): %.2f s" % (created, fetch))
+        calls, dt = bench_unknown_names(moto, a.attempts)
+        print("\n4. %d key-command calls with random unknown names: %d IAM calls (target <= 50), %.1f s total" % (
+            a.attempts, calls, dt))
+    finally:
+        moto.stop()
+
+
+if __name__ == "__main__":
+    main()
