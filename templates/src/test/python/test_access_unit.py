@@ -311,5 +311,69 @@ class ConfigTest(unittest.TestCase):
         self.assertNotIn("TOKEN", repr(c))
 
 
+class LeanHelpersTest(unittest.TestCase):
+    def test_json_roundtrip_matches_stdlib(self):
+        import json
+        doc = {"b": [1, 2.5, True, False, None, "x\u00e9\n\"q\""], "a": {"z": "", "y": -3}, "c": []}
+        self.assertEqual(K.loads(K.dumps(doc)), doc)
+        self.assertEqual(K.dumps(doc), json.dumps(doc, sort_keys=True, separators=(",", ":")))
+        self.assertEqual(K.loads('  {"k": [1, {"n": null}]}\n'), {"k": [1, {"n": None}]})
+        for bad in ['{"a": 1} x', "{", "", "[1,]"]:
+            with self.assertRaises(ValueError):
+                K.loads(bad)
+
+    def test_urlencode_and_split(self):
+        self.assertEqual(K.urlencode([("Action", "GetGroup"), ("GroupName", "a b+c/d~é")]),
+                         "Action=GetGroup&GroupName=a%20b%2Bc%2Fd~%C3%A9")
+        self.assertEqual(K.urlsplit("http://127.0.0.1:5000/x?y=1"), ("http", "127.0.0.1", 5000, "/x", "y=1"))
+        self.assertEqual(K.urlsplit("https://iam.amazonaws.com"), ("https", "iam.amazonaws.com", 443, "/", ""))
+        self.assertEqual(K.urlsplit("http://[::1]:8080/"), ("http", "::1", 8080, "/", ""))
+
+    def test_xml_tree(self):
+        r = K.parse_xml(b'<?xml version="1.0"?><A xmlns="urn:x"><B><C>1</C><C>2</C></B><D/></A>')
+        self.assertEqual([c.text for c in r.findall("B/C")], ["1", "2"])
+        self.assertEqual(r.find(".//C").text, "1")
+        self.assertEqual(r.findtext("D"), "")
+        self.assertIsNone(r.findtext("E"))
+        with self.assertRaises(K.KilnError):
+            K.parse_xml(b'<!DOCTYPE a [<!ENTITY x "y">]><a>&x;</a>')
+
+
+class ImdsTest(unittest.TestCase):
+    """IMDSv2 credentials and instance tags, against fake_imds on loopback."""
+
+    def setUp(self):
+        import threading
+        import fake_imds
+        self.srv = fake_imds.serve(0, {"kiln:iamGroups": "team-a, team-b"})
+        threading.Thread(target=self.srv.serve_forever, daemon=True).start()
+        self.ep = "http://127.0.0.1:%d" % self.srv.server_address[1]
+
+    def tearDown(self):
+        self.srv.shutdown()
+        self.srv.server_close()
+
+    def test_credentials_via_token(self):
+        c = K.imds_credentials(self.ep, K.Deadline(5))
+        self.assertEqual((c.access_key, c.token, c.source), ("ASIAKILNTEST", "kiln-test-session-token", "imds"))
+        self.assertTrue(c.fresh())
+
+    def test_env_credentials_win(self):
+        import os
+        cfg = dict(K.DEFAULTS, metadataEndpoint="http://127.0.0.1:9")  # never asked
+        old = dict(os.environ)
+        os.environ.update(AWS_ACCESS_KEY_ID="AK", AWS_SECRET_ACCESS_KEY="SK")
+        try:
+            self.assertEqual(K.get_credentials(cfg, K.Deadline(1)).source, "env")
+        finally:
+            os.environ.clear()
+            os.environ.update(old)
+
+    def test_groups_from_tags(self):
+        cfg = dict(K.DEFAULTS, groupsFromTags=True, metadataEndpoint=self.ep)
+        self.assertEqual(K.effective_groups(cfg), (["team-a", "team-b"], ["ssh-admins"]))  # sudo tag absent
+        self.assertEqual(K.effective_groups(dict(cfg, groupsFromTags=False)), (["ssh-admins"], ["ssh-admins"]))
+
+
 if __name__ == "__main__":
     unittest.main()
