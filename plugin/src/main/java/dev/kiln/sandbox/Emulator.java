@@ -37,7 +37,7 @@ public final class Emulator implements AutoCloseable {
   static final String FORWARDER =
       """
       import os, socket, sys, threading
-      path, port = sys.argv[1], int(sys.argv[2])
+      path, host, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
       try:
           os.unlink(path)
       except FileNotFoundError:
@@ -62,7 +62,7 @@ public final class Emulator implements AutoCloseable {
                   pass
       def handle(c):
           try:
-              u = socket.create_connection(("127.0.0.1", port))
+              u = socket.create_connection((host, port))
           except OSError:
               c.close()
               return
@@ -142,7 +142,7 @@ public final class Emulator implements AutoCloseable {
                   "PYTHONUNBUFFERED", "1"));
       fwd =
           Procs.start(
-              ns.exec(List.of(python.toString(), "-c", FORWARDER, sock.toString(), Integer.toString(PORT))),
+              ns.exec(List.of(python.toString(), "-c", FORWARDER, sock.toString(), "127.0.0.1", Integer.toString(PORT))),
               workDir.resolve("forwarder.log"),
               Map.of());
       bridge = new UnixBridge(sock);

@@ -59,8 +59,7 @@ public final class Instance implements AutoCloseable {
       if [ "$mode" = BUILDER ]; then
         exec chroot "$merged" /usr/sbin/sshd -D -e -f /run/kiln/sshd_config
       fi
-      exec chroot "$merged" /bin/sh -c "ssh-keygen -A >/dev/null; $boot
-      exec /usr/sbin/sshd -D -E /var/log/sshd.log"
+      exec chroot "$merged" /bin/sh -c "$boot"
       """;
 
   static final String BUILDER_SSHD_CONFIG =
@@ -144,11 +143,17 @@ public final class Instance implements AutoCloseable {
                 "unshare", "--mount", "--propagation", "private", "--uts", "--pid", "--fork",
                 "--kill-child", "--", "bash", "-c", SCRIPT, "kiln-instance", mode.name(),
                 String.join(":", lowerPaths), upper.toString(), work.toString(), merged.toString(),
-                run.toString(), hostname, bootCommands == null ? "" : bootCommands));
+                run.toString(), hostname, candidateBoot(bootCommands)));
     Process p = Procs.start(cmd, log, Map.of("LC_ALL", "C"));
     Instance i = new Instance(ns, dir, p, log);
     i.awaitSshd(Duration.ofSeconds(30));
     return i;
+  }
+
+  /** The candidate's boot: host keys, the caller's commands, then the image's sshd. */
+  static String candidateBoot(String bootCommands) {
+    String extra = bootCommands == null || bootCommands.isBlank() ? "true" : bootCommands;
+    return "ssh-keygen -A >/dev/null; " + extra + "; exec /usr/sbin/sshd -D -E /var/log/sshd.log";
   }
 
   private void awaitSshd(Duration timeout) throws KilnException {

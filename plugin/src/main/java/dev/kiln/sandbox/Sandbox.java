@@ -221,15 +221,21 @@ public final class Sandbox implements AutoCloseable {
     lowers.add(base.dir());
     Instance i =
         Instance.start(
-            Instance.Mode.BUILDER, ns, lowers, runDir.resolve(role), "kiln-builder", authorizedKeys, null);
+            Instance.Mode.BUILDER, ns, lowers, runDir.resolve(role), "kiln-sandbox", authorizedKeys, null);
     resources.push(i);
-    return new Builder(i, link);
+    return new Builder(i, link, ns);
   }
 
   /** A builder instance and the address Packer's {@code ssh_host} uses. */
-  public record Builder(Instance instance, Link link) {
+  public record Builder(Instance instance, Link link, Netns namespace) {
     public String sshHost() {
       return link.peerAddress();
+    }
+
+    /** Stops the instance (keeping its upper directory) and deletes its namespace. */
+    public void stop() {
+      instance.close();
+      namespace.close();
     }
   }
 
@@ -263,6 +269,41 @@ public final class Sandbox implements AutoCloseable {
 
   /** A booted candidate: its instance, link, metadata endpoint and the emulator URL from inside. */
   public record Candidate(Instance instance, Link link, Imds imds, String emulatorUrl) {}
+
+  /**
+   * Exposes {@code host:port} as seen from inside {@code ns} on host loopback ({@code
+   * 127.0.0.1:<returned port>}): a forwarder inside the namespace serves a Unix socket, a {@link
+   * UnixBridge} in the JVM listens on loopback. No non-loopback address is ever dialled from the
+   * host namespace. Closed with the sandbox.
+   */
+  public synchronized int exposeOnHost(Netns ns, String host, int port, String name) throws KilnException {
+    Path python = Procs.which("python3", List.of(Path.of("/usr/bin")));
+    if (python == null) {
+      throw new KilnException("the sandbox needs python3 ('apt-get install -y python3')");
+    }
+    Path sock = runDir.resolve(name + ".sock");
+    Process fwd =
+        Procs.start(
+            ns.exec(List.of(python.toString(), "-c", Emulator.FORWARDER, sock.toString(), host, Integer.toString(port))),
+            runDir.resolve(name + "-forwarder.log"),
+            Map.of());
+    resources.push(() -> Procs.stop(fwd, java.time.Duration.ofSeconds(2)));
+    for (int i = 0; i < 200 && !Files.exists(sock); i++) {
+      try {
+        Thread.sleep(10);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    try {
+      UnixBridge bridge = new UnixBridge(sock);
+      resources.push(bridge);
+      return bridge.port();
+    } catch (IOException e) {
+      throw new KilnException("cannot bridge " + name + ": " + e.getMessage(), e);
+    }
+  }
 
   /** Stops every process by PID, deletes namespaces and the run directory. Idempotent. */
   @Override

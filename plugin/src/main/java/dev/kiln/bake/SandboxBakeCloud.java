@@ -1,0 +1,234 @@
+package dev.kiln.bake;
+
+import dev.kiln.aws.AwsClients;
+import dev.kiln.aws.AwsSettings;
+import dev.kiln.aws.ImageCatalog;
+import dev.kiln.packer.PackerBuild;
+import dev.kiln.sandbox.BaseRootfs;
+import dev.kiln.sandbox.Emulator;
+import dev.kiln.sandbox.ImageStore;
+import dev.kiln.sandbox.Procs;
+import dev.kiln.sandbox.Sandbox;
+import dev.kiln.spec.KilnException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import software.amazon.awssdk.core.SdkBytes;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.ec2.model.ResourceType;
+
+/**
+ * Bakes in the local sandbox: Packer runs inside the control namespace against the emulator and
+ * provisions a builder instance (overlay of the recipe's base root filesystem); its upper layer
+ * becomes the registered AMI's image layer.
+ */
+final class SandboxBakeCloud implements BakeCloud {
+  /** Debian suites of the recipes the sandbox can bake. */
+  static final Map<String, String> SUITES = Map.of("debian-12", "bookworm");
+
+  private final Sandbox sandbox;
+  private final boolean ownsSandbox;
+  private final AwsClients clients;
+  private final Map<String, Ec2Client> ec2 = new HashMap<>();
+  private final Map<String, Sandbox.Builder> builders = new HashMap<>();
+  private final Map<String, String> keyPairs = new HashMap<>();
+  private final Map<String, BaseRootfs> bases = new HashMap<>();
+  private final BakeLog log;
+  private int builderCount;
+
+  SandboxBakeCloud(Sandbox sandbox, boolean owns, BakeLog log) {
+    this.sandbox = sandbox;
+    this.ownsSandbox = owns;
+    this.log = log;
+    this.clients =
+        new AwsClients(
+            new AwsSettings(
+                null,
+                sandbox.region(),
+                sandbox.emulator().hostEndpoint(),
+                Emulator.ACCESS_KEY_ID,
+                Emulator.SECRET_ACCESS_KEY));
+  }
+
+  /** The synthetic source images for these bundles' base-image filters. */
+  static List<Sandbox.SourceImage> sources(List<RecipeBundle> bundles) {
+    return bundles.stream()
+        .map(b -> Sandbox.SourceImage.forFilter(b.owners(), b.namePattern(), b.architecture()))
+        .distinct()
+        .toList();
+  }
+
+  @Override
+  public String primaryRegion() {
+    return sandbox.region();
+  }
+
+  @Override
+  public synchronized ImageCatalog catalog(String region) {
+    return new ImageCatalog(ec2.computeIfAbsent(region, clients::ec2), region);
+  }
+
+  @Override
+  public void check(RecipeBundle b) throws KilnException {
+    if (!b.sandbox() || !SUITES.containsKey(b.id())) {
+      throw new KilnException(
+          "recipes",
+          "the sandbox cloud can bake only recipes marked 'sandbox: true' ("
+              + String.join(", ", SUITES.keySet())
+              + "), not "
+              + b.id()
+              + "; its bundle was rendered and validated. Choose sandbox recipes with"
+              + " -Dkiln.recipes=debian-12 (or <recipes>), or bake on AWS with -Dkiln.cloud=aws",
+          List.of(),
+          null);
+    }
+  }
+
+  private BaseRootfs base(RecipeBundle b) throws KilnException {
+    BaseRootfs base =
+        bases.computeIfAbsent(
+            b.id(),
+            id -> new BaseRootfs(sandbox.cacheDir(), id, SUITES.get(id), b.loginUser(), b.packages()));
+    base.ensure(log::info);
+    return base;
+  }
+
+  @Override
+  public void prepare(RecipeBundle b, String runId, PackerBuild build) throws KilnException {
+    BaseRootfs base = base(b);
+    Path keys = sandbox.runDir().resolve("keys-" + b.id());
+    Path key = keys.resolve("id_ed25519");
+    String pub;
+    try {
+      Files.createDirectories(keys);
+      Files.deleteIfExists(key);
+      Files.deleteIfExists(keys.resolve("id_ed25519.pub"));
+      Procs.check(
+          List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "kiln-" + runId, "-f", key.toString()),
+          Duration.ofSeconds(20));
+      pub = Files.readString(keys.resolve("id_ed25519.pub")).strip();
+    } catch (IOException e) {
+      throw new KilnException("cannot create the builder key: " + e.getMessage(), e);
+    }
+    String keyName = "kiln-" + sandbox.runShort() + "-" + b.id();
+    try {
+      catalog(primaryRegion())
+          .ec2()
+          .importKeyPair(
+              r ->
+                  r.keyName(keyName)
+                      .publicKeyMaterial(SdkBytes.fromUtf8String(pub))
+                      .tagSpecifications(
+                          t ->
+                              t.resourceType(ResourceType.KEY_PAIR)
+                                  .tags(x -> x.key(ImageCatalog.TAG_RUN_ID).value(runId))));
+    } catch (SdkException e) {
+      throw new KilnException("cannot import the builder key into the emulator: " + e.getMessage(), e);
+    }
+    keyPairs.put(b.id(), keyName);
+    Sandbox.Builder builder = sandbox.startBuilder(base, List.of(), List.of(pub), "b" + (++builderCount) + "-" + b.id().replaceAll("[^a-z0-9]", ""));
+    builders.put(b.id(), builder);
+    build
+        .prefix(sandbox.control().exec(List.of()))
+        .var("region", primaryRegion())
+        .var("custom_endpoint_ec2", sandbox.emulator().namespaceEndpoint())
+        .var("ssh_host", builder.sshHost())
+        .var("ssh_port", "22")
+        .var("ssh_keypair_name", keyName)
+        .var("ssh_private_key_file", key.toString())
+        .var("ssh_timeout", "60s")
+        .var("offline", "true")
+        .var("polling_delay_seconds", "1")
+        .var("polling_max_attempts", "60")
+        .env("AWS_ACCESS_KEY_ID", Emulator.ACCESS_KEY_ID)
+        .env("AWS_SECRET_ACCESS_KEY", Emulator.SECRET_ACCESS_KEY)
+        .env("AWS_REGION", primaryRegion())
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+  }
+
+  @Override
+  public void built(RecipeBundle b, String amiId, String sourceAmi, String name) throws KilnException {
+    Sandbox.Builder builder = builders.remove(b.id());
+    deleteKeyPair(b);
+    if (builder == null) {
+      return;
+    }
+    builder.stop();
+    sandbox
+        .images()
+        .add(
+            new ImageStore.Entry(
+                amiId,
+                name,
+                primaryRegion(),
+                b.architecture(),
+                sourceAmi,
+                bases.get(b.id()).dir().toString(),
+                Map.of(ImageCatalog.TAG_RECIPE, b.id())),
+            builder.instance().upper());
+    builder.instance().discard();
+  }
+
+  @Override
+  public void failed(RecipeBundle b) {
+    Sandbox.Builder builder = builders.remove(b.id());
+    if (builder != null) {
+      builder.stop();
+      builder.instance().discard();
+    }
+    deleteKeyPair(b);
+  }
+
+  private void deleteKeyPair(RecipeBundle b) {
+    String name = keyPairs.remove(b.id());
+    if (name != null) {
+      try {
+        catalog(primaryRegion()).ec2().deleteKeyPair(r -> r.keyName(name));
+      } catch (SdkException e) {
+        log.warn("could not delete the builder key pair " + name + ": " + e.getMessage());
+      }
+    }
+  }
+
+  @Override
+  public void copied(String amiId, String copyId, String region, String name) throws KilnException {
+    var e = sandbox.images().get(amiId);
+    if (e.isPresent()) {
+      var src = e.get();
+      sandbox
+          .images()
+          .alias(
+              new ImageStore.Entry(copyId, name, region, src.architecture(), src.sourceAmi(), src.base(), src.tags()),
+              amiId);
+    }
+  }
+
+  @Override
+  public void tagged(String amiId, Map<String, String> tags) throws KilnException {
+    sandbox.images().tag(amiId, tags);
+  }
+
+  @Override
+  public boolean tolerateImdsUnsupported() {
+    return true;
+  }
+
+  @Override
+  public synchronized void close() {
+    builders.values().forEach(x -> {
+      x.stop();
+      x.instance().discard();
+    });
+    builders.clear();
+    ec2.values().forEach(Ec2Client::close);
+    clients.close();
+    if (ownsSandbox) {
+      sandbox.close();
+    }
+  }
+}
