@@ -1,0 +1,106 @@
+package dev.kiln.check;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.kiln.spec.KilnSpec;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Runs the rendered provision.sh for real (KILN_OFFLINE=1, in a chroot) on a copy of the sandbox's
+ * cached Debian 12 root filesystem into which a hostile cloud-init drop-in and sshd_config line
+ * were planted. Skipped when there is no cached base or the test is not root.
+ */
+class ProvisionScriptTest {
+  @TempDir Path dir;
+
+  private static Optional<Path> cachedBase() throws Exception {
+    String xdg = System.getenv("XDG_CACHE_HOME");
+    Path cache =
+        (xdg != null ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache"))
+            .resolve("kiln/base");
+    if (!Files.isDirectory(cache)) {
+      return Optional.empty();
+    }
+    try (Stream<Path> s = Files.list(cache)) {
+      return s.filter(p -> p.getFileName().toString().startsWith("debian-12-"))
+          .filter(p -> Files.isRegularFile(p.resolve("usr/sbin/sshd")))
+          .findFirst();
+    }
+  }
+
+  @Test
+  void neutralisesOtherDropInsLocksRootTrimsModuliAndLeavesNoHostKeys() throws Exception {
+    Optional<Path> base = cachedBase();
+    assumeTrue(base.isPresent(), "no cached Debian 12 base under ~/.cache/kiln/base");
+    assumeTrue("root".equals(System.getProperty("user.name")), "chroot needs root");
+
+    KilnSpec spec = Bundles.render(dir.resolve("render"), Map.of("recipes", "debian-12"));
+    Path root = dir.resolve("root");
+    assertThat(Proc.run(List.of("cp", "-a", base.get().toString(), root.toString()), 120).exit())
+        .isZero();
+    assertThat(
+            Proc.run(
+                    List.of(
+                        "cp", "-a", spec.outputDir().resolve("debian-12").toString(),
+                        root.resolve("bundle").toString()),
+                    60)
+                .exit())
+        .isZero();
+    Path dropIns = Files.createDirectories(root.resolve("etc/ssh/sshd_config.d"));
+    Files.writeString(
+        dropIns.resolve("50-cloud-init.conf"),
+        "PasswordAuthentication yes\nHostKey /etc/ssh/ssh_host_ecdsa_key\nAllowGroups users\n");
+    Path sshdConfig = root.resolve("etc/ssh/sshd_config");
+    Files.writeString(sshdConfig, "PermitRootLogin yes\n" + Files.readString(sshdConfig));
+    Files.writeString(
+        root.resolve("etc/ssh/moduli"),
+        Files.readString(root.resolve("etc/ssh/moduli")) + "20240101000000 2 6 100 2047 2 FF\n");
+    Files.writeString(root.resolve("etc/ssh/ssh_host_ed25519_key"), "baked\n");
+
+    Proc.Result r =
+        Proc.run(
+            List.of(
+                "chroot", root.toString(), "/usr/bin/env", "-i",
+                "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "KILN_OFFLINE=1",
+                "bash", "/bundle/packer/provision.sh", "/bundle"),
+            null,
+            Map.of(),
+            300);
+    assertThat(r.exit()).as(r.output()).isZero();
+
+    List<String> config = Files.readAllLines(sshdConfig);
+    assertThat(config.get(0)).isEqualTo("Include /etc/ssh/sshd_config.d/*.conf");
+    assertThat(config).noneMatch(l -> l.startsWith("PermitRootLogin"));
+    assertThat(Files.readAllLines(dropIns.resolve("50-cloud-init.conf")))
+        .allMatch(l -> l.startsWith("# kiln: neutralised"));
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(sshdConfig)))
+        .isEqualTo("rw-------");
+    assertThat(Files.readAllLines(root.resolve("etc/ssh/moduli")))
+        .filteredOn(l -> !l.startsWith("#"))
+        .isNotEmpty()
+        .allMatch(l -> Integer.parseInt(l.split("\\s+")[4]) >= 3071);
+    String rootShadow =
+        Files.readAllLines(root.resolve("etc/shadow")).stream()
+            .filter(l -> l.startsWith("root:"))
+            .findFirst()
+            .orElseThrow();
+    String field = rootShadow.split(":")[1];
+    assertThat(field.equals("*") || field.startsWith("!")).as(field).isTrue();
+    assertThat(Files.readString(root.resolve("etc/passwd"))).contains("\nkiln-keys:");
+    assertThat(Files.readString(root.resolve("etc/group"))).contains("\nkiln-iam:");
+    assertThat(root.resolve("usr/libexec/kiln/lock-root")).isExecutable();
+    assertThat(root.resolve("var/cache/kiln/keys")).isDirectory();
+    try (Stream<Path> s = Files.list(root.resolve("etc/ssh"))) {
+      assertThat(s.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith("ssh_host_"));
+    }
+  }
+}
