@@ -3,7 +3,7 @@
 # Usage (from the repository root, after `./mvnw -q install -DskipTests -Dinvoker.skip`): it/bench/render.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-./mvnw -q -B -ntp -o -pl plugin -am test -Dkiln.bench=true -Dtest=RenderBenchmark \
+./mvnw -B -ntp -o -pl plugin -am test -Dkiln.bench=true -Dtest=RenderBenchmark \
   -Dsurefire.failIfNoSpecifiedTests=false | grep 'render-bench:'
 runs=5
 total=0
