@@ -13,10 +13,10 @@ import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
 
 /**
- * Static checks of one rendered bundle ({@code target/kiln/<recipe>/}, layout in contracts.md),
- * run with the local tools: the effective sshd configuration against hardening.md's controls,
- * the fail2ban jails, the moduli filter, every script's syntax and the Packer template. A missing
- * tool is a finding that says how to install it, never a silent skip.
+ * Static checks of one rendered bundle ({@code target/kiln/<recipe>/}, layout in contracts.md), run
+ * with the local tools: the effective sshd configuration against hardening.md's controls, the
+ * fail2ban jails, the moduli filter, every script's syntax and the Packer template. A missing tool
+ * is a finding that says how to install it, never a silent skip.
  *
  * <p>Knows nothing of Maven: {@code kiln:validate} calls {@link #check} per recipe and fails with
  * every finding listed.
@@ -98,7 +98,8 @@ public final class BundleChecker {
     String configDir = CheckInput.string(in.recipe(), "sshd.configDir");
     List<String> expected =
         List.of(
-            "rootfs" + (configDir == null ? "/etc/ssh/sshd_config.d" : configDir)
+            "rootfs"
+                + (configDir == null ? "/etc/ssh/sshd_config.d" : configDir)
                 + "/00-kiln-hardening.conf",
             "rootfs/etc/fail2ban/jail.d/00-kiln.local",
             "rootfs/usr/libexec/kiln/lock-root",

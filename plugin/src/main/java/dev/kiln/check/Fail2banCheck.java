@@ -42,7 +42,8 @@ final class Fail2banCheck {
               recipe,
               CHECK,
               31,
-              systemConfig + "/jail.conf is missing: the rendered jails extend the stock"
+              systemConfig
+                  + "/jail.conf is missing: the rendered jails extend the stock"
                   + " configuration; install it: apt-get install fail2ban",
               ""));
       return findings;
@@ -104,8 +105,7 @@ final class Fail2banCheck {
       }
       findings.addAll(assertJails(in, parseDump(d.stdout())));
     } catch (IOException | IllegalArgumentException e) {
-      findings.add(
-          new Finding(recipe, CHECK, 31, "could not check the jails", e.toString()));
+      findings.add(new Finding(recipe, CHECK, 31, "could not check the jails", e.toString()));
     } finally {
       Dirs.deleteQuietly(tmp);
     }
@@ -113,7 +113,8 @@ final class Fail2banCheck {
   }
 
   /** A jail as {@code -d} describes it. */
-  record Jail(String backend, Map<String, List<Object>> settings, List<String> actions, boolean started) {}
+  record Jail(
+      String backend, Map<String, List<Object>> settings, List<String> actions, boolean started) {}
 
   static Map<String, Jail> parseDump(String out) {
     Map<String, String> backends = new LinkedHashMap<>();
@@ -168,30 +169,72 @@ final class Fail2banCheck {
 
     Jail sshd = jails.get("sshd");
     if (sshd == null || !sshd.started()) {
-      out.add(finding(recipe, "sshd", 31, "the sshd jail is not enabled", jails.keySet().toString()));
+      out.add(
+          finding(recipe, "sshd", 31, "the sshd jail is not enabled", jails.keySet().toString()));
     } else {
       expect(out, recipe, "sshd", 31, "backend", sshd.backend(), backend);
-      expect(out, recipe, "sshd", 31, "maxretry", one(sshd, "maxretry"), str(h.get("fail2banMaxRetry")));
-      expect(out, recipe, "sshd", 31, "findtime", one(sshd, "findtime"), str(h.get("fail2banFindTime")));
-      expect(out, recipe, "sshd", 31, "bantime", one(sshd, "bantime"), str(h.get("fail2banBanTime")));
+      expect(
+          out,
+          recipe,
+          "sshd",
+          31,
+          "maxretry",
+          one(sshd, "maxretry"),
+          str(h.get("fail2banMaxRetry")));
+      expect(
+          out,
+          recipe,
+          "sshd",
+          31,
+          "findtime",
+          one(sshd, "findtime"),
+          str(h.get("fail2banFindTime")));
+      expect(
+          out, recipe, "sshd", 31, "bantime", one(sshd, "bantime"), str(h.get("fail2banBanTime")));
       expect(out, recipe, "sshd", 31, "bantime.increment", one(sshd, "bantime.increment"), "true");
       expect(out, recipe, "sshd", 31, "banaction", String.join(",", sshd.actions()), banaction);
-      expect(out, recipe, "sshd", 33, "ignoreip", all(sshd, "addignoreip"), String.join(" ", ignore));
+      expect(
+          out, recipe, "sshd", 33, "ignoreip", all(sshd, "addignoreip"), String.join(" ", ignore));
     }
     Jail rec = jails.get("recidive");
     if (rec == null || !rec.started()) {
       out.add(
-          finding(recipe, "recidive", 32, "the recidive jail is not enabled", jails.keySet().toString()));
+          finding(
+              recipe,
+              "recidive",
+              32,
+              "the recidive jail is not enabled",
+              jails.keySet().toString()));
     } else {
-      expect(out, recipe, "recidive", 32, "bantime", one(rec, "bantime"), str(h.get("fail2banRecidiveBanTime")));
+      expect(
+          out,
+          recipe,
+          "recidive",
+          32,
+          "bantime",
+          one(rec, "bantime"),
+          str(h.get("fail2banRecidiveBanTime")));
       expect(out, recipe, "recidive", 32, "banaction", String.join(",", rec.actions()), allports);
-      expect(out, recipe, "recidive", 33, "ignoreip", all(rec, "addignoreip"), String.join(" ", ignore));
+      expect(
+          out,
+          recipe,
+          "recidive",
+          33,
+          "ignoreip",
+          all(rec, "addignoreip"),
+          String.join(" ", ignore));
     }
     return out;
   }
 
   private static void expect(
-      List<Finding> out, String recipe, String jail, int control, String key, String got, String want) {
+      List<Finding> out,
+      String recipe,
+      String jail,
+      int control,
+      String key,
+      String got,
+      String want) {
     if (want == null || !want.equalsIgnoreCase(got == null ? "" : got)) {
       out.add(
           finding(

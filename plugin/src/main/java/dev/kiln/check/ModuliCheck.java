@@ -10,8 +10,8 @@ import java.util.regex.Pattern;
 
 /**
  * Control 13: no Diffie-Hellman group under {@code hardening.minModuliBits}. A shipped {@code
- * /etc/ssh/moduli} is read line by line; otherwise provision.sh's awk filter must keep groups of
- * at least that size ({@code $5 >= N}, field 5 being the size).
+ * /etc/ssh/moduli} is read line by line; otherwise provision.sh's awk filter must keep groups of at
+ * least that size ({@code $5 >= N}, field 5 being the size).
  */
 final class ModuliCheck {
   static final String CHECK = "moduli";
@@ -39,8 +39,12 @@ final class ModuliCheck {
                     recipe,
                     CHECK,
                     13,
-                    "rootfs/etc/ssh/moduli line " + n + " has a " + f[4]
-                        + "-bit group; expected none under " + min,
+                    "rootfs/etc/ssh/moduli line "
+                        + n
+                        + " has a "
+                        + f[4]
+                        + "-bit group; expected none under "
+                        + min,
                     line.length() > 80 ? line.substring(0, 80) + "…" : line));
           }
         }
@@ -61,7 +65,8 @@ final class ModuliCheck {
                 recipe,
                 CHECK,
                 13,
-                "packer/provision.sh touches /etc/ssh/moduli but has no awk filter '$5 >= " + min
+                "packer/provision.sh touches /etc/ssh/moduli but has no awk filter '$5 >= "
+                    + min
                     + "'",
                 "no '$5 >= N' in packer/provision.sh"));
       } else if (Integer.parseInt(m.group(1)) < min) {
@@ -70,8 +75,11 @@ final class ModuliCheck {
                 recipe,
                 CHECK,
                 13,
-                "packer/provision.sh keeps moduli groups of " + m.group(1) + " bits; expected '$5 >= "
-                    + min + "' (hardening.minModuliBits)",
+                "packer/provision.sh keeps moduli groups of "
+                    + m.group(1)
+                    + " bits; expected '$5 >= "
+                    + min
+                    + "' (hardening.minModuliBits)",
                 m.group()));
       }
     } catch (IOException | NumberFormatException e) {

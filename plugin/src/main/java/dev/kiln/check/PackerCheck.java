@@ -34,8 +34,13 @@ final class PackerCheck {
     if (!Files.isRegularFile(template)) {
       out.add(
           new Finding(
-              recipe, CHECK, 0, TEMPLATE + " is missing from the bundle; expected the rendered"
-                  + " Packer template (templates' packer/kiln.pkr.hcl.j2)", "bundle " + in.bundleDir()));
+              recipe,
+              CHECK,
+              0,
+              TEMPLATE
+                  + " is missing from the bundle; expected the rendered"
+                  + " Packer template (templates' packer/kiln.pkr.hcl.j2)",
+              "bundle " + in.bundleDir()));
       return out;
     }
     Optional<Path> packer = tools.find("packer");
@@ -56,8 +61,7 @@ final class PackerCheck {
       cmd.add(v.getKey() + "=" + v.getValue());
     }
     cmd.add(template.getFileName().toString());
-    Proc.Result r =
-        Proc.run(cmd, template.getParent(), Map.of("CHECKPOINT_DISABLE", "1"), 120);
+    Proc.Result r = Proc.run(cmd, template.getParent(), Map.of("CHECKPOINT_DISABLE", "1"), 120);
     if (!r.ok()) {
       out.add(
           new Finding(

@@ -72,7 +72,9 @@ final class PyLiteral {
       return string(c);
     }
     int start = i;
-    while (i < s.length() && ",])".indexOf(s.charAt(i)) < 0 && !Character.isWhitespace(s.charAt(i))) {
+    while (i < s.length()
+        && ",])".indexOf(s.charAt(i)) < 0
+        && !Character.isWhitespace(s.charAt(i))) {
       i++;
     }
     String word = s.substring(start, i);

@@ -11,9 +11,8 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * Every rendered program parses: {@code bash -n} and (when installed) {@code shellcheck -S
- * warning} for shell scripts, a byte-compile for Python programs (without writing caches into the
- * bundle).
+ * Every rendered program parses: {@code bash -n} and (when installed) {@code shellcheck -S warning}
+ * for shell scripts, a byte-compile for Python programs (without writing caches into the bundle).
  */
 final class ScriptCheck {
   static final String CHECK = "scripts";
@@ -61,7 +60,8 @@ final class ScriptCheck {
                 CHECK + ".shellcheck",
                 0,
                 "note: shellcheck is not installed, shell scripts were only checked with bash -n;"
-                    + " install it: " + Tools.INSTALL.get("shellcheck"),
+                    + " install it: "
+                    + Tools.INSTALL.get("shellcheck"),
                 ""));
       }
       for (Path p : shells) {
@@ -69,7 +69,13 @@ final class ScriptCheck {
         if (bash.isPresent()) {
           Proc.Result r = Proc.run(List.of(bash.get().toString(), "-n", p.toString()), 30);
           if (!r.ok()) {
-            out.add(new Finding(recipe, CHECK + ".bash", 0, rel + ": bash -n finds a syntax error", r.output()));
+            out.add(
+                new Finding(
+                    recipe,
+                    CHECK + ".bash",
+                    0,
+                    rel + ": bash -n finds a syntax error",
+                    r.output()));
             continue;
           }
         }

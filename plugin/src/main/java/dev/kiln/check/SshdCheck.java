@@ -15,10 +15,10 @@ import java.util.Set;
 
 /**
  * Controls 1–12 and 14–27 of hardening.md on the EFFECTIVE configuration: the recipe's stock
- * sshd_config and stock drop-ins, the bundle's drop-ins and hostile drop-ins (cloud-init's
- * {@code PasswordAuthentication yes}, another image's weak ciphers and key command) are read by
- * the local sshd ({@code sshd -t}, then {@code sshd -T -C …}) in a temporary directory, and every
- * value sshd would use is compared with what the hardening parameters ask for.
+ * sshd_config and stock drop-ins, the bundle's drop-ins and hostile drop-ins (cloud-init's {@code
+ * PasswordAuthentication yes}, another image's weak ciphers and key command) are read by the local
+ * sshd ({@code sshd -t}, then {@code sshd -T -C …}) in a temporary directory, and every value sshd
+ * would use is compared with what the hardening parameters ask for.
  */
 final class SshdCheck {
   static final String CHECK = "sshd";
@@ -87,7 +87,9 @@ final class SshdCheck {
               recipe,
               CHECK,
               1,
-              "the bundle has no sshd drop-in; expected rootfs" + configDir + "/00-kiln-hardening.conf",
+              "the bundle has no sshd drop-in; expected rootfs"
+                  + configDir
+                  + "/00-kiln-hardening.conf",
               "looked in " + renderedDir));
       return findings;
     }
@@ -281,9 +283,10 @@ final class SshdCheck {
   }
 
   /** Keywords that only exist when sshd was built with the feature (GSSAPI, Kerberos). */
-  private static final Set<String> OPTIONAL = Set.of("gssapiauthentication", "kerberosauthentication");
+  private static final Set<String> OPTIONAL =
+      Set.of("gssapiauthentication", "kerberosauthentication");
 
-  private static List<Finding> compare(
+  static List<Finding> compare(
       CheckInput in, Map<String, List<String>> eff, Path key, String evidenceFiles) {
     String recipe = in.recipeId();
     List<Finding> out = new ArrayList<>();
@@ -307,8 +310,13 @@ final class SshdCheck {
                 recipe,
                 CHECK + "." + x.key(),
                 x.control(),
-                "effective " + x.key() + " is '" + String.join(" | ", got) + "', expected '"
-                    + x.value() + "'",
+                "effective "
+                    + x.key()
+                    + " is '"
+                    + String.join(" | ", got)
+                    + "', expected '"
+                    + x.value()
+                    + "'",
                 evidenceFiles));
       }
     }
@@ -329,7 +337,10 @@ final class SshdCheck {
               recipe,
               CHECK + ".allowgroups",
               26,
-              "effective allowgroups is " + gotGroups + ", expected " + groups
+              "effective allowgroups is "
+                  + gotGroups
+                  + ", expected "
+                  + groups
                   + " (access.markerGroup plus hardening.allowGroups)",
               evidenceFiles));
     }
@@ -345,7 +356,8 @@ final class SshdCheck {
                 recipe,
                 CHECK + ".hostkey",
                 12,
-                "effective hostkey " + hk
+                "effective hostkey "
+                    + hk
                     + " is neither ed25519 nor RSA; expected only ssh_host_ed25519_key and"
                     + " ssh_host_rsa_key",
                 evidenceFiles));
@@ -359,8 +371,17 @@ final class SshdCheck {
     List<Finding> out = new ArrayList<>();
     Optional<Path> ssh = tools.find("ssh");
     Map<String, String> query =
-        Map.of("kex", "kex", "ciphers", "cipher", "macs", "mac", "hostKeyAlgorithms", "HostKeyAlgorithms");
-    Map<String, Integer> control = Map.of("kex", 9, "ciphers", 10, "macs", 11, "hostKeyAlgorithms", 12);
+        Map.of(
+            "kex",
+            "kex",
+            "ciphers",
+            "cipher",
+            "macs",
+            "mac",
+            "hostKeyAlgorithms",
+            "HostKeyAlgorithms");
+    Map<String, Integer> control =
+        Map.of("kex", 9, "ciphers", 10, "macs", 11, "hostKeyAlgorithms", 12);
     for (String kind : List.of("kex", "ciphers", "macs", "hostKeyAlgorithms")) {
       List<String> wanted = CheckInput.strings(in.sshd(), kind);
       if (wanted.isEmpty()) {
@@ -388,10 +409,12 @@ final class SshdCheck {
                 in.recipeId(),
                 CHECK + "." + kind,
                 control.get(kind),
-                "the local OpenSSH does not know " + unknown
+                "the local OpenSSH does not know "
+                    + unknown
                     + ", so the configuration cannot be validated here; validate on a machine"
                     + " whose OpenSSH is at least the recipe's ("
-                    + CheckInput.string(in.recipe(), "openssh.version") + ")",
+                    + CheckInput.string(in.recipe(), "openssh.version")
+                    + ")",
                 "ssh -Q " + query.get(kind) + " lists " + known.size() + " algorithms"));
       }
     }

@@ -69,7 +69,10 @@ public final class Tools {
         recipe,
         check,
         control,
-        name + " is not installed, so " + purpose + " cannot be checked; install it: "
+        name
+            + " is not installed, so "
+            + purpose
+            + " cannot be checked; install it: "
             + INSTALL.getOrDefault(name, "install " + name),
         "searched PATH and " + String.join(", ", EXTRA_DIRS));
   }

@@ -23,8 +23,8 @@ import org.apache.maven.plugins.annotations.Parameter;
  * configuration ({@code sshd -t}, {@code sshd -T}) against hardening.md's controls with hostile
  * drop-ins present, the fail2ban jails ({@code fail2ban-client -t}/{@code -d}), the moduli filter,
  * every script ({@code bash -n}, {@code shellcheck}, Python byte-compile) and the Packer template
- * ({@code packer validate}). Fails with every finding listed; a missing tool is a finding that
- * says how to install it.
+ * ({@code packer validate}). Fails with every finding listed; a missing tool is a finding that says
+ * how to install it.
  *
  * @since 0.1.0
  */
@@ -63,7 +63,8 @@ public class ValidateMojo extends AbstractKilnMojo {
                 recipe.id(),
                 "bundle",
                 0,
-                "no rendered bundle at " + base.relativize(bundle)
+                "no rendered bundle at "
+                    + base.relativize(bundle)
                     + "; run kiln:render first (it is bound to generate-resources)",
                 ""));
         continue;

@@ -31,10 +31,7 @@ class LockRootTest {
     root = Files.createDirectories(dir.resolve("root"));
     Path etc = Files.createDirectories(root.resolve("etc"));
     for (String f : List.of("passwd", "shadow", "group", "gshadow")) {
-      Files.copy(
-          Path.of("/etc", f),
-          etc.resolve(f),
-          StandardCopyOption.COPY_ATTRIBUTES);
+      Files.copy(Path.of("/etc", f), etc.resolve(f), StandardCopyOption.COPY_ATTRIBUTES);
     }
     shadow = etc.resolve("shadow");
     setRootField("$6$salt$notarealhash");
@@ -79,13 +76,13 @@ class LockRootTest {
     assertThat(after.owner()).isEqualTo(before.owner());
     assertThat(after.group()).isEqualTo(before.group());
     Path etc = root.resolve("etc");
-    assertThat(
-            Proc.run(List.of("pwck", "-r", "-q", "-R", root.toString()), 30).exit())
-        .isZero();
+    assertThat(Proc.run(List.of("pwck", "-r", "-q", "-R", root.toString()), 30).exit()).isZero();
     assertThat(
             Proc.run(
                     List.of(
-                        "grpck", "-r", etc.resolve("group").toString(),
+                        "grpck",
+                        "-r",
+                        etc.resolve("group").toString(),
                         etc.resolve("gshadow").toString()),
                     30)
                 .exit())

@@ -52,7 +52,8 @@ class NegativeChecksTest {
   void weakCipherInTheRenderedDropInIsAFinding() throws Exception {
     Path dropIn = debian.bundleDir().resolve("rootfs/etc/ssh/sshd_config.d/00-kiln-hardening.conf");
     String text = Files.readString(dropIn);
-    Files.writeString(dropIn, text.replaceFirst("(?m)^Ciphers .*$", "Ciphers aes128-cbc,aes256-ctr"));
+    Files.writeString(
+        dropIn, text.replaceFirst("(?m)^Ciphers .*$", "Ciphers aes128-cbc,aes256-ctr"));
     List<Finding> findings = new SshdCheck(new Tools()).run(debian);
     assertThat(findings)
         .anySatisfy(
@@ -89,7 +90,8 @@ class NegativeChecksTest {
     Map<String, Object> sshd = new java.util.LinkedHashMap<>(debian.sshd());
     sshd.put("kex", List.of("mlkem999x25519-sha256", "curve25519-sha256"));
     CheckInput in =
-        new CheckInput(debian.bundleDir(), debian.recipe(), debian.hardening(), sshd, debian.access());
+        new CheckInput(
+            debian.bundleDir(), debian.recipe(), debian.hardening(), sshd, debian.access());
     List<Finding> findings = new SshdCheck(new Tools()).run(in);
     assertThat(findings)
         .anySatisfy(
@@ -104,7 +106,8 @@ class NegativeChecksTest {
     Path jail = debian.bundleDir().resolve("rootfs/etc/fail2ban/jail.d/00-kiln.local");
     Files.writeString(
         jail, Files.readString(jail).replace("backend = systemd", "backend = sytemd"));
-    List<Finding> findings = new Fail2banCheck(new Tools(), Fail2banCheck.SYSTEM_CONFIG).run(debian);
+    List<Finding> findings =
+        new Fail2banCheck(new Tools(), Fail2banCheck.SYSTEM_CONFIG).run(debian);
     assertThat(findings).isNotEmpty();
     assertThat(findings).allSatisfy(f -> assertThat(f.check()).startsWith("fail2ban"));
   }
@@ -113,7 +116,8 @@ class NegativeChecksTest {
   void nonNumericMaxretryThatFail2banTestLetsThroughIsAFinding() throws Exception {
     Path jail = debian.bundleDir().resolve("rootfs/etc/fail2ban/jail.d/00-kiln.local");
     Files.writeString(jail, Files.readString(jail).replace("maxretry = 3", "maxretry = 30"));
-    List<Finding> findings = new Fail2banCheck(new Tools(), Fail2banCheck.SYSTEM_CONFIG).run(debian);
+    List<Finding> findings =
+        new Fail2banCheck(new Tools(), Fail2banCheck.SYSTEM_CONFIG).run(debian);
     assertThat(findings)
         .anySatisfy(
             f -> {
@@ -164,8 +168,7 @@ class NegativeChecksTest {
                 "bash", nowhere,
                 "shellcheck", nowhere,
                 "packer", nowhere));
-    List<Finding> findings =
-        new BundleChecker(none, Fail2banCheck.SYSTEM_CONFIG).check(debian);
+    List<Finding> findings = new BundleChecker(none, Fail2banCheck.SYSTEM_CONFIG).check(debian);
     assertThat(findings.stream().map(Finding::message))
         .anySatisfy(m -> assertThat(m).contains("apt-get install openssh-server"))
         .anySatisfy(m -> assertThat(m).contains("apt-get install fail2ban"))

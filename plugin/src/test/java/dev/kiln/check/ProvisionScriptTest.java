@@ -50,7 +50,9 @@ class ProvisionScriptTest {
     assertThat(
             Proc.run(
                     List.of(
-                        "cp", "-a", spec.outputDir().resolve("debian-12").toString(),
+                        "cp",
+                        "-a",
+                        spec.outputDir().resolve("debian-12").toString(),
                         root.resolve("bundle").toString()),
                     60)
                 .exit())
@@ -69,9 +71,15 @@ class ProvisionScriptTest {
     Proc.Result r =
         Proc.run(
             List.of(
-                "chroot", root.toString(), "/usr/bin/env", "-i",
-                "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "KILN_OFFLINE=1",
-                "bash", "/bundle/packer/provision.sh", "/bundle"),
+                "chroot",
+                root.toString(),
+                "/usr/bin/env",
+                "-i",
+                "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+                "KILN_OFFLINE=1",
+                "bash",
+                "/bundle/packer/provision.sh",
+                "/bundle"),
             null,
             Map.of(),
             300);
