@@ -45,12 +45,25 @@ class SandboxBakeTest {
   static Ec2Client ec2;
   static String firstAmi;
   static final List<String> lines = new CopyOnWriteArrayList<>();
+  static final List<String> raw = new CopyOnWriteArrayList<>();
   static final BakeLog log =
-      BakeLog.of(
-          l -> {
-            lines.add(l);
-            System.out.println("[bake] " + l);
-          });
+      new BakeLog() {
+        @Override
+        public void info(String l) {
+          lines.add(l);
+          System.out.println("[bake] " + l);
+        }
+
+        @Override
+        public void warn(String l) {
+          info(l);
+        }
+
+        @Override
+        public void debug(String l) {
+          raw.add(l);
+        }
+      };
 
   @BeforeAll
   static void start() throws Exception {
@@ -70,7 +83,9 @@ class SandboxBakeTest {
   }
 
   @AfterAll
-  static void stop() {
+  static void stop() throws Exception {
+    // Packer's raw -machine-readable output of this run, for the parser's fixtures.
+    Files.write(Path.of("target/packer-machine-readable.log"), raw);
     if (ec2 != null) {
       ec2.close();
       clients.close();
