@@ -1,19 +1,10 @@
 package dev.kiln.maven;
 
 import dev.kiln.check.BundleChecker;
-import dev.kiln.check.CheckInput;
-import dev.kiln.check.Finding;
+import dev.kiln.check.Validation;
 import dev.kiln.spec.KilnException;
 import dev.kiln.spec.KilnSpec;
 import dev.kiln.spec.Props;
-import dev.kiln.spec.Recipe;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Map;
-import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugins.annotations.LifecyclePhase;
 import org.apache.maven.plugins.annotations.Mojo;
 import org.apache.maven.plugins.annotations.Parameter;
@@ -50,59 +41,11 @@ public class ValidateMojo extends AbstractKilnMojo {
   }
 
   @Override
-  protected void run() throws KilnException, MojoExecutionException {
-    Path base = project.getBasedir().toPath();
-    KilnSpec spec = KilnSpec.parse(rawParameters(), base);
-    BundleChecker checker = new BundleChecker();
-    List<Finding> failing = new ArrayList<>();
-    for (Recipe recipe : spec.recipes()) {
-      Path bundle = spec.outputDir().resolve(recipe.id());
-      if (!Files.isDirectory(bundle)) {
-        failing.add(
-            new Finding(
-                recipe.id(),
-                "bundle",
-                0,
-                "no rendered bundle at "
-                    + base.relativize(bundle)
-                    + "; run kiln:render first (it is bound to generate-resources)",
-                ""));
-        continue;
-      }
-      Map<String, Object> recipeData;
-      try {
-        recipeData = BundleChecker.readRecipe(bundle);
-      } catch (IOException e) {
-        failing.add(new Finding(recipe.id(), "bundle", 0, e.getMessage(), ""));
-        continue;
-      }
-      List<Finding> findings =
-          checker.check(
-              new CheckInput(
-                  bundle,
-                  recipeData,
-                  spec.hardening().toTemplateMap(),
-                  spec.sshdByRecipe().get(recipe.id()),
-                  spec.access().toMap()));
-      for (Finding f : findings) {
-        if (BundleChecker.failing(f)) {
-          failing.add(f);
-        } else {
-          getLog().warn(f.describe());
-        }
-      }
-      if (findings.stream().noneMatch(BundleChecker::failing)) {
-        getLog().info("Validated " + recipe.id() + " (" + base.relativize(bundle) + ")");
-      }
-    }
-    if (!failing.isEmpty()) {
-      StringBuilder b = new StringBuilder();
-      b.append("kiln:validate found ").append(failing.size()).append(" problem(s):");
-      for (Finding f : failing) {
-        getLog().error(f.describe());
-        b.append("\n  - ").append(f.describe());
-      }
-      throw new MojoExecutionException(b.toString());
-    }
+  protected void run() throws KilnException {
+    KilnSpec spec = KilnSpec.parse(rawParameters(), project.getBasedir().toPath());
+    Validation.Outcome outcome = new Validation(new BundleChecker()).run(spec);
+    outcome.notes().forEach(f -> getLog().warn(f.describe()));
+    outcome.passed().forEach(id -> getLog().info("Validated " + id));
+    Validation.requireClean(outcome);
   }
 }
