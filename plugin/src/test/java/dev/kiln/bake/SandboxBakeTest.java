@@ -246,6 +246,22 @@ class SandboxBakeTest {
         .hasMessageContaining("al2023");
   }
 
+  @Test
+  @Order(7)
+  void pruneKeepsTheNewestAndDeletesLayers() throws Exception {
+    // two debian-12 images exist now (first bake, changed template)
+    var dry = Pruner.prune("sandbox", List.of("debian-12"), 1, true, null, null, null, cache, System.out::println);
+    assertThat(dry).singleElement().satisfies(p -> {
+      assertThat(p.kept()).hasSize(1);
+      assertThat(p.removed()).containsExactly(firstAmi);
+    });
+    assertThat(sandbox.images().layer(firstAmi)).isDirectory();
+    var real = Pruner.prune("sandbox", List.of("debian-12"), 1, false, null, null, null, cache, System.out::println);
+    assertThat(real.get(0).removed()).containsExactly(firstAmi);
+    assertThat(sandbox.images().layer(firstAmi)).doesNotExist();
+    assertThat(sandbox.images().list()).extracting(e -> e.id()).doesNotContain(firstAmi).hasSize(1);
+  }
+
   static String rwx(String octal) {
     int m = Integer.parseInt(octal, 8);
     StringBuilder sb = new StringBuilder();
