@@ -206,7 +206,9 @@ public final class CandidateSandbox {
         s.sources.add(source);
         persist.accept(s);
       }
-      awaitBanner(s.sources.get(0).port(), timeout, log, s);
+      // The banner through the negative-probe source: a bare connection counts as a failure for
+      // fail2ban, and the probes unban that source as needed, never the user source.
+      awaitBanner(source(s, "probe").port(), timeout, log, s);
       return s;
     } catch (IOException | KilnException | RuntimeException e) {
       String msg = e.getMessage();
@@ -263,20 +265,36 @@ public final class CandidateSandbox {
                   "UNIX-CONNECT:" + sock),
               dir.resolve(src + "-host.log"),
               Map.of());
+      // Readiness from the kernel's socket table, not by connecting: a connection would reach sshd
+      // and count as a failure for fail2ban against this source.
       for (int i = 0; i < 100; i++) {
         if (!p.isAlive()) {
           break;
         }
-        try (Socket c = new Socket()) {
-          c.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 200);
+        if (listening(port)) {
           return new Source(src, SOURCES.get(src), port, sock, p.pid());
-        } catch (IOException e) {
-          sleep(20);
         }
+        sleep(20);
       }
       Procs.stop(p, Duration.ofSeconds(1));
     }
     throw new KilnException("could not start the loopback listener for " + src);
+  }
+
+  /** True when 127.0.0.1:port is in LISTEN state in this network namespace (/proc/net/tcp). */
+  static boolean listening(int port) {
+    String want = String.format(":%04X", port);
+    try {
+      for (String l : Files.readAllLines(Path.of("/proc/net/tcp"))) {
+        String[] f = l.trim().split("\\s+");
+        if (f.length > 3 && f[1].endsWith(want) && f[3].equals("0A")) {
+          return true;
+        }
+      }
+    } catch (IOException e) {
+      return false;
+    }
+    return false;
   }
 
   /** Waits until the candidate's SSH banner answers on 127.0.0.1:port, with a progress line. */

@@ -1,0 +1,109 @@
+package dev.kiln.probe;
+
+import dev.kiln.aws.AwsClients;
+import dev.kiln.aws.AwsSettings;
+import dev.kiln.sandbox.CandidateSandbox;
+import dev.kiln.sandbox.Emulator;
+import dev.kiln.sandbox.Procs;
+import dev.kiln.sandbox.UnixBridge;
+import dev.kiln.spec.KilnException;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import software.amazon.awssdk.services.iam.IamClient;
+
+/** A sandbox candidate ({@link CandidateSandbox}): IAM through the emulator's Unix socket. */
+public final class SandboxTarget implements Target {
+  private final CandidateSandbox.State state;
+  private final Path cacheDir;
+  private final UnixBridge bridge;
+  private final AwsClients clients;
+  private final IamClient iam;
+
+  public SandboxTarget(CandidateSandbox.State state, Path cacheDir) throws KilnException {
+    this.state = state;
+    this.cacheDir = cacheDir;
+    try {
+      this.bridge = new UnixBridge(Path.of(state.emulatorSocket));
+    } catch (IOException e) {
+      throw new KilnException("cannot reach the sandbox emulator: " + e.getMessage(), e);
+    }
+    this.clients =
+        new AwsClients(
+            new AwsSettings(
+                null,
+                state.region,
+                URI.create("http://127.0.0.1:" + bridge.port()),
+                Emulator.ACCESS_KEY_ID,
+                Emulator.SECRET_ACCESS_KEY));
+    this.iam = clients.iam();
+  }
+
+  @Override
+  public int port(String source) throws KilnException {
+    return CandidateSandbox.source(state, source).port();
+  }
+
+  @Override
+  public String sourceAddress(String source) throws KilnException {
+    return CandidateSandbox.source(state, source).address();
+  }
+
+  @Override
+  public IamClient iam() {
+    return iam;
+  }
+
+  @Override
+  public boolean createsIamUsers() {
+    return true;
+  }
+
+  @Override
+  public Optional<String[]> rootExec(String shell) throws KilnException {
+    Procs.Result r = CandidateSandbox.exec(state, shell, Duration.ofSeconds(60));
+    return Optional.of(new String[] {Integer.toString(r.exitCode()), r.output()});
+  }
+
+  @Override
+  public void unban(String address) throws KilnException {
+    CandidateSandbox.exec(
+        state, "fail2ban-client unban " + address + " >/dev/null 2>&1 || true", Duration.ofSeconds(20));
+  }
+
+  @Override
+  public Optional<String> firewall() throws KilnException {
+    Procs.Result r =
+        CandidateSandbox.execNetns(
+            CandidateSandbox.vmNamespace(state), List.of("nft", "list", "ruleset"), Duration.ofSeconds(10));
+    return Optional.of(r.output());
+  }
+
+  @Override
+  public Optional<String> otherBootHostKey() throws KilnException {
+    return Optional.of(CandidateSandbox.throwawayHostKey(cacheDir, state.amiId));
+  }
+
+  @Override
+  public Optional<String[]> sshAudit() throws KilnException {
+    if (Procs.which("ssh-audit", List.of(Path.of("/usr/bin"))) == null) {
+      return Optional.empty();
+    }
+    Procs.Result r =
+        CandidateSandbox.execNetns(
+            CandidateSandbox.userNamespace(state),
+            List.of("ssh-audit", "-n", "-p", "22", CandidateSandbox.CANDIDATE_ADDRESS),
+            Duration.ofSeconds(60));
+    return Optional.of(new String[] {Integer.toString(r.exitCode()), r.output()});
+  }
+
+  @Override
+  public void close() {
+    iam.close();
+    clients.close();
+    bridge.close();
+  }
+}

@@ -1,0 +1,38 @@
+package dev.kiln.probe;
+
+import dev.kiln.spec.KilnException;
+import java.util.Optional;
+import software.amazon.awssdk.services.iam.IamClient;
+
+/** A running candidate as the probes see it. Ports are always on 127.0.0.1. */
+public interface Target extends AutoCloseable {
+  /** Named ways in: {@code user} (authorized logins), {@code attacker}, {@code probe}. */
+  int port(String source) throws KilnException;
+
+  /** The address a source arrives from, as the candidate sees it. */
+  String sourceAddress(String source) throws KilnException;
+
+  /** IAM (the emulator in the sandbox). */
+  IamClient iam();
+
+  /** Whether probes may create IAM groups and users (the sandbox) or must use existing ones. */
+  boolean createsIamUsers();
+
+  /** Runs a root shell command in the candidate (outside SSH), or empty when not possible. */
+  Optional<String[]> rootExec(String shell) throws KilnException;
+
+  /** Removes every fail2ban ban of {@code address} (the probe harness's own source). */
+  void unban(String address) throws KilnException;
+
+  /** The candidate's firewall ruleset ({@code nft list ruleset} in its namespace), if readable. */
+  Optional<String> firewall() throws KilnException;
+
+  /** The ed25519 host key of another boot of the same image, if this target can make one. */
+  Optional<String> otherBootHostKey() throws KilnException;
+
+  /** ssh-audit against the candidate from the user side: exit code and output, if available. */
+  Optional<String[]> sshAudit() throws KilnException;
+
+  @Override
+  void close();
+}

@@ -1,0 +1,61 @@
+#!/bin/sh
+# Kiln sandbox: what systemd would run at a candidate's first boot, run in the candidate's chroot
+# (its own PID, UTS, mount and network namespaces) before sshd starts. Instance already ran
+# `ssh-keygen -A` (first-boot host keys). Everything written here lands in the instance's upper
+# layer, never in the image layer.
+#
+#   /run/kiln/boot.env      KILN_EMULATOR (http://ADDR:PORT of the AWS API emulator), KILN_REGION
+#   /run/kiln/*.local       the sandbox-only fail2ban jail and filter
+set -u
+. /run/kiln/boot.env
+log() { printf 'kiln-boot: %s\n' "$*" >> /var/log/kiln-boot.log; }
+
+# A resolvable hostname (sudo looks it up).
+h=$(hostname)
+grep -q " $h\$" /etc/hosts 2>/dev/null || printf '127.0.1.1 %s\n' "$h" >> /etc/hosts
+
+# Sandbox only: the emulator stands in for iam.amazonaws.com and sts.amazonaws.com. sshd runs the key
+# command with a minimal environment, so the endpoints go into this instance's access.json (upper
+# layer); the image's file is untouched.
+if [ -f /etc/kiln/access.json ]; then
+  python3 -c '
+import json, sys
+p, url = sys.argv[1], sys.argv[2]
+with open(p) as f:
+    c = json.load(f)
+c["iamEndpoint"] = url
+c["stsEndpoint"] = url
+with open(p + ".kiln-boot", "w") as f:
+    json.dump(c, f, indent=2, sort_keys=True)
+    f.write("\n")
+' /etc/kiln/access.json "$KILN_EMULATOR" && chmod 0644 /etc/kiln/access.json.kiln-boot \
+    && mv -f /etc/kiln/access.json.kiln-boot /etc/kiln/access.json
+fi
+
+# Sandbox only: no journal here, sshd logs to /var/log/sshd.log (-E) without a syslog prefix; the
+# jail polls that file with a filter that expects no prefix and no date.
+mkdir -p /etc/fail2ban/jail.d /etc/fail2ban/filter.d /run/fail2ban /var/log
+install -m 0644 /run/kiln/kiln-sandbox-sshd.conf /etc/fail2ban/filter.d/kiln-sandbox-sshd.conf
+install -m 0644 /run/kiln/zz-kiln-sandbox.local /etc/fail2ban/jail.d/zz-kiln-sandbox.local
+: > /var/log/sshd.log
+touch /var/log/fail2ban.log
+
+# kiln-sync-users.service: IAM users of the authorized groups become local users.
+if [ -x /usr/libexec/kiln/sync-users ]; then
+  if AWS_ENDPOINT_URL_IAM="$KILN_EMULATOR" AWS_ENDPOINT_URL_STS="$KILN_EMULATOR" AWS_REGION="$KILN_REGION" \
+      /usr/libexec/kiln/sync-users --config /etc/kiln/access.json >> /var/log/kiln-sync.log 2>&1; then
+    log "sync-users ok"
+  else
+    log "sync-users failed (exit $?)"
+  fi
+fi
+
+# fail2ban.service
+if command -v fail2ban-client >/dev/null 2>&1; then
+  if fail2ban-client -x start >> /var/log/kiln-boot.log 2>&1; then
+    log "fail2ban started"
+  else
+    log "fail2ban failed to start"
+  fi
+fi
+log "boot done"
