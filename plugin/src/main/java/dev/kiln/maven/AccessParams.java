@@ -5,10 +5,13 @@ package dev.kiln.maven;
  * field is also settable as {@code -Dkiln.access.<name>}, which wins over the POM.
  */
 public class AccessParams {
-  /** IAM groups whose members become local users; empty: every IAM user. @since 0.1.0 */
+  /**
+   * IAM groups whose members become local users. Default ssh-admins; {@code *}: every IAM user of
+   * the account. @since 0.1.0
+   */
   String iamGroups;
 
-  /** IAM groups whose members get sudo. @since 0.1.0 */
+  /** IAM groups whose members get sudo. Default none. @since 0.1.0 */
   String sudoGroups;
 
   /** Extra local groups every managed user joins. @since 0.1.0 */

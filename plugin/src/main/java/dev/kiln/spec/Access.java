@@ -42,7 +42,11 @@ public record Access(
           "ssh-rsa");
 
   static Access from(Params p) {
-    List<String> iamGroups = p.iamGroups("access.iamGroups", List.of());
+    // Safe default: one named group, never "everyone in the account"; '*' asks for everyone.
+    List<String> iamGroups =
+        "*".equals(p.raw("access.iamGroups"))
+            ? List.of()
+            : p.iamGroups("access.iamGroups", List.of("ssh-admins"));
     int[] uids = uidRange(p);
     return new Access(
         iamGroups,

@@ -50,6 +50,14 @@ class KilnSpecTest {
   }
 
   @Test
+  void accessDefaultsToOneGroupAndStarMeansEveryone() throws Exception {
+    assertThat(KilnSpec.parse(Map.of(), base).access().iamGroups()).containsExactly("ssh-admins");
+    assertThat(KilnSpec.parse(Map.of(), base).access().sudoGroups()).isEmpty();
+    assertThat(KilnSpec.parse(Map.of("access.iamGroups", "*"), base).access().iamGroups())
+        .isEmpty();
+  }
+
+  @Test
   void durationsTakeUnits() throws Exception {
     KilnSpec spec =
         KilnSpec.parse(
