@@ -96,6 +96,10 @@ public final class Props {
   public static final String AMI_ID = "kiln.ami.id";
   public static final String LAUNCH_ALLOW_WORLD = "kiln.launch.allowWorld";
   public static final String LAUNCH_TIMEOUT = "kiln.launch.timeout";
+  public static final String LAUNCH_INSTANCE_TYPE = "kiln.launch.instanceType";
+  public static final String LAUNCH_SUBNET_ID = "kiln.launch.subnetId";
+  public static final String LAUNCH_INSTANCE_PROFILE = "kiln.launch.instanceProfile";
+  public static final String POLICY_SKIP = "kiln.policy.skip";
   public static final String KEEP = "kiln.keep";
   public static final String PRUNE_KEEP = "kiln.prune.keep";
   public static final String PRUNE_DRY_RUN = "kiln.prune.dryRun";

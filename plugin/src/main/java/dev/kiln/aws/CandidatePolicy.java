@@ -1,0 +1,70 @@
+package dev.kiln.aws;
+
+import dev.kiln.render.Json;
+import dev.kiln.spec.Access;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The least-privilege IAM policies for the key command and the user sync on an instance: read SSH
+ * keys, list users and read the authorized groups; with {@code assumeRole}, the instance role may
+ * only assume that role, which holds the read permissions (typically in the account of the IAM
+ * users).
+ */
+public final class CandidatePolicy {
+  private CandidatePolicy() {}
+
+  /** The policy the IAM-reading role needs (the instance role, or the assumed role). */
+  public static String readPolicy(Access access) {
+    Set<String> groups = new LinkedHashSet<>(access.iamGroups());
+    groups.addAll(access.sudoGroups());
+    List<Object> st = new ArrayList<>();
+    st.add(statement("KilnReadSshKeys", List.of("iam:ListSSHPublicKeys", "iam:GetSSHPublicKey"), List.of("arn:aws:iam::*:user/*")));
+    st.add(statement("KilnUserGroups", List.of("iam:ListGroupsForUser"), List.of("arn:aws:iam::*:user/*")));
+    List<String> groupArns = new ArrayList<>();
+    if (groups.isEmpty()) {
+      groupArns.add("arn:aws:iam::*:group/*");
+    } else {
+      groups.forEach(g -> groupArns.add("arn:aws:iam::*:group/" + g));
+    }
+    st.add(statement("KilnReadGroups", List.of("iam:GetGroup"), groupArns));
+    st.add(statement("KilnListUsers", List.of("iam:ListUsers"), List.of("*")));
+    if (access.groupsFromTags()) {
+      st.add(statement("KilnInstanceTags", List.of("ec2:DescribeTags"), List.of("*")));
+    }
+    return document(st);
+  }
+
+  /** The instance role's policy: the read policy, or only sts:AssumeRole when a role is assumed. */
+  public static String instancePolicy(Access access) {
+    if (access.assumeRole() == null || access.assumeRole().isBlank()) {
+      return readPolicy(access);
+    }
+    List<Object> st = new ArrayList<>();
+    st.add(statement("KilnAssumeReader", List.of("sts:AssumeRole"), List.of(access.assumeRole())));
+    if (access.groupsFromTags()) {
+      st.add(statement("KilnInstanceTags", List.of("ec2:DescribeTags"), List.of("*")));
+    }
+    return document(st);
+  }
+
+  private static Map<String, Object> statement(String sid, List<String> actions, List<String> resources) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("Sid", sid);
+    m.put("Effect", "Allow");
+    m.put("Action", actions);
+    m.put("Resource", resources.size() == 1 ? resources.get(0) : resources);
+    return m;
+  }
+
+  private static String document(List<Object> statements) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("Version", "2012-10-17");
+    m.put("Statement", statements);
+    return Json.write(m);
+  }
+}

@@ -1,0 +1,67 @@
+package dev.kiln.maven;
+
+import dev.kiln.aws.CandidatePolicy;
+import dev.kiln.spec.KilnException;
+import dev.kiln.spec.KilnSpec;
+import dev.kiln.spec.Props;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.maven.plugins.annotations.Mojo;
+import org.apache.maven.plugins.annotations.Parameter;
+
+/**
+ * Prints the least-privilege IAM policy for the instance role of launched instances (the key
+ * command and the user sync: iam:ListSSHPublicKeys, iam:GetSSHPublicKey, iam:GetGroup,
+ * iam:ListUsers, iam:ListGroupsForUser; only sts:AssumeRole when {@code <access><assumeRole>} is
+ * set, plus the assumed role's policy), and writes it to {@code target/kiln/policy/}.
+ *
+ * @since 0.1.0
+ */
+@Mojo(name = "policy", threadSafe = true)
+public class PolicyMojo extends AbstractKilnMojo {
+
+  /**
+   * Skips this goal.
+   *
+   * @since 0.1.0
+   */
+  @Parameter(property = Props.POLICY_SKIP, defaultValue = "false")
+  boolean skipPolicy;
+
+  @Override
+  protected String goal() {
+    return "policy";
+  }
+
+  @Override
+  protected boolean skipGoal() {
+    return skipPolicy;
+  }
+
+  @Override
+  protected void run() throws KilnException {
+    KilnSpec spec = KilnSpec.parse(rawParameters(), project.getBasedir().toPath());
+    Path dir = spec.outputDir().resolve("policy");
+    String instance = CandidatePolicy.instancePolicy(spec.access());
+    getLog().info("Instance role policy (" + dir.resolve("instance-role.json") + "):\n" + instance);
+    write(dir.resolve("instance-role.json"), instance);
+    if (spec.access().assumeRole() != null && !spec.access().assumeRole().isBlank()) {
+      String assumed = CandidatePolicy.readPolicy(spec.access());
+      getLog().info(
+          "Policy of the assumed role " + spec.access().assumeRole() + " (" + dir.resolve("assumed-role.json")
+              + "):\n" + assumed);
+      write(dir.resolve("assumed-role.json"), assumed);
+    }
+  }
+
+  private static void write(Path f, String text) throws KilnException {
+    try {
+      Files.createDirectories(f.getParent());
+      Files.writeString(f, text);
+    } catch (IOException e) {
+      throw new KilnException("outputDir", "cannot write " + f + ": " + e.getMessage(), List.of(), e);
+    }
+  }
+}

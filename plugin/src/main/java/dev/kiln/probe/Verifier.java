@@ -1,0 +1,117 @@
+package dev.kiln.probe;
+
+import dev.kiln.check.BundleChecker;
+import dev.kiln.check.CheckInput;
+import dev.kiln.launch.Launcher;
+import dev.kiln.sandbox.CandidateSandbox;
+import dev.kiln.spec.KilnException;
+import dev.kiln.spec.KilnSpec;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * The engine of {@code kiln:verify}: probes the candidate that {@code kiln:launch} recorded and
+ * writes {@code <outputDir>/report/}. Fails, naming every failed control, when any control fails.
+ */
+public final class Verifier {
+  private Verifier() {}
+
+  /** The controls and where the report is. */
+  public record Result(List<Control> controls, Path reportDir) {
+    public List<Control> failed() {
+      return controls.stream().filter(Control::failed).toList();
+    }
+  }
+
+  /** The probe settings from the resolved configuration and the candidate's rendered bundle. */
+  public static ProbeSettings settings(KilnSpec spec, Path outputDir, String recipe) throws KilnException {
+    CheckInput expected = null;
+    String loginUser = null;
+    if (recipe != null && spec.sshdByRecipe().containsKey(recipe)) {
+      Path bundle = outputDir.resolve(recipe);
+      try {
+        Map<String, Object> r = BundleChecker.readRecipe(bundle);
+        expected =
+            new CheckInput(
+                bundle, r, spec.hardening().toTemplateMap(), spec.sshdByRecipe().get(recipe), spec.access().toMap());
+        Object u = r.get("loginUser");
+        loginUser = u == null ? null : u.toString();
+      } catch (IOException e) {
+        throw new KilnException("recipes", "cannot read the bundle of " + recipe + ": " + e.getMessage(), List.of(), e);
+      }
+    }
+    return new ProbeSettings(
+        spec.access().iamGroups(),
+        spec.access().sudoGroups(),
+        (int) spec.access().keyCacheTtl(),
+        spec.hardening().fail2banMaxRetry(),
+        expected,
+        loginUser);
+  }
+
+  /** Probes the recorded candidate and writes the report. Throws when any control failed. */
+  public static Result verify(Path outputDir, KilnSpec spec, Consumer<String> log) throws KilnException {
+    Map<String, Object> rec =
+        Launcher.running(outputDir)
+            .orElseThrow(
+                () ->
+                    new KilnException(
+                        "no running candidate recorded in " + outputDir.resolve(Launcher.RECORD)
+                            + ": run kiln:launch first (it is bound to pre-integration-test)"));
+    String cloud = (String) rec.get("cloud");
+    String recipe = (String) rec.get("recipe");
+    if (recipe == null && spec.recipes().size() == 1) {
+      recipe = spec.recipes().get(0).id();
+    }
+    ProbeSettings settings = settings(spec, outputDir, recipe);
+    if (!"sandbox".equals(cloud)) {
+      throw new KilnException(
+          "cloud",
+          "kiln:verify probes sandbox candidates; probing an AWS candidate needs test IAM users"
+              + " (<verify><iamUser>), which this version does not support yet",
+          List.of(),
+          null);
+    }
+    @SuppressWarnings("unchecked")
+    CandidateSandbox.State state = CandidateSandbox.fromMap((Map<String, Object>) rec.get("sandbox"));
+    Path cache = Path.of((String) rec.get("sandboxCacheDir"));
+    log.accept("Verifying candidate " + state.instanceId + " of " + state.amiId);
+    List<Control> controls;
+    try (SandboxTarget t = new SandboxTarget(state, cache)) {
+      controls = new Prober(t, settings, log).run();
+    }
+    Path dir = outputDir.resolve("report");
+    try {
+      Report.write(dir, new Report.Subject(state.instanceId, state.amiId, cloud, recipe), controls);
+    } catch (IOException e) {
+      throw new KilnException("outputDir", "cannot write the report in " + dir + ": " + e.getMessage(), List.of(), e);
+    }
+    Result r = new Result(controls, dir);
+    long passed = controls.stream().filter(c -> c.outcome() == Control.Outcome.PASS).count();
+    log.accept(
+        "Hardening report: " + passed + " passed, " + r.failed().size() + " failed, "
+            + (controls.size() - passed - r.failed().size()) + " skipped → " + dir.resolve(Report.HTML));
+    if (!r.failed().isEmpty()) {
+      List<String> details = new ArrayList<>();
+      for (Control c : r.failed()) {
+        details.add(c.id() + ": expected " + c.expected() + "; observed " + c.observed());
+      }
+      throw new KilnException(
+          "hardening control(s) failed on " + state.instanceId + ": "
+              + String.join(", ", r.failed().stream().map(Control::id).toList()) + " (report: "
+              + dir.resolve(Report.HTML) + ")",
+          details);
+    }
+    return r;
+  }
+
+  /** Whether a report directory exists (for tests). */
+  static boolean hasReport(Path outputDir) {
+    return Files.isRegularFile(outputDir.resolve("report").resolve(Report.JUNIT));
+  }
+}
