@@ -75,6 +75,15 @@ public final class Bakery {
       bundles.add(RecipeBundle.read(req.outputDir(), id));
     }
     List<BakeResult.Image> out = new ArrayList<>();
+    Optional<List<BakeResult.Image>> fast =
+        cloudName.equals("sandbox") && sharedSandbox == null && !req.force()
+            ? sandboxIndexHit(req, bundles, log)
+            : Optional.empty();
+    if (fast.isPresent()) {
+      BakeResult result = new BakeResult(runId, fast.get());
+      writeBakeJson(req.outputDir().resolve("bake.json"), cloudName, result);
+      return result;
+    }
     try (BakeCloud cloud = openCloud(cloudName, req, bundles, log)) {
       for (RecipeBundle b : bundles) {
         cloud.check(b);
@@ -87,6 +96,47 @@ public final class Bakery {
     BakeResult result = new BakeResult(runId, out);
     writeBakeJson(req.outputDir().resolve("bake.json"), cloudName, result);
     return result;
+  }
+
+  /**
+   * The sandbox's reuse fast path: its persisted image index is the emulator's view of the images
+   * (restored into the emulator at every start), and its source images are synthetic with fixed
+   * ids, so when every recipe's bake key is in the index (in every wanted region) the bake is
+   * answered without starting the emulator.
+   */
+  private Optional<List<BakeResult.Image>> sandboxIndexHit(
+      BakeRequest req, List<RecipeBundle> bundles, BakeLog log) throws KilnException {
+    Path cache = req.sandboxCacheDir() != null ? req.sandboxCacheDir() : SandboxSettings.defaultCacheDir();
+    String region = req.awsRegion() != null ? req.awsRegion() : "us-east-1";
+    var entries = new dev.kiln.sandbox.ImageStore(cache).list();
+    List<BakeResult.Image> out = new ArrayList<>();
+    for (RecipeBundle b : bundles) {
+      if (!b.sandbox()) {
+        return Optional.empty();
+      }
+      long t0 = System.nanoTime();
+      String source = Sandbox.SourceImage.forFilter(b.owners(), b.namePattern(), b.architecture()).id();
+      String key =
+          BakeKey.compute(b.bundleDigest(), b.id(), b.recipeSource(), source, b.templateText(), req.kilnVersion());
+      List<String> regions = new ArrayList<>(List.of(region));
+      req.regions().stream().filter(r -> !r.equals(region)).forEach(regions::add);
+      for (String r : regions) {
+        var hit =
+            entries.stream()
+                .filter(e -> r.equals(e.region()) && key.equals(e.tags().get(ImageCatalog.TAG_BAKE_KEY)))
+                .max(java.util.Comparator.comparing(dev.kiln.sandbox.ImageStore.Entry::id));
+        if (hit.isEmpty()) {
+          return Optional.empty();
+        }
+        out.add(
+            new BakeResult.Image(
+                b.id(), r, hit.get().id(), key, source, false, out.isEmpty(), 0, ms(t0)));
+      }
+    }
+    for (BakeResult.Image i : out) {
+      log.info("Reusing " + i.amiId() + " (bake key " + i.bakeKey() + ") for " + i.recipe() + " in " + i.region() + " (sandbox image index)");
+    }
+    return Optional.of(out);
   }
 
   private BakeCloud openCloud(String cloud, BakeRequest req, List<RecipeBundle> bundles, BakeLog log)

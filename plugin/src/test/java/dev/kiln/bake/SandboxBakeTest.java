@@ -177,11 +177,24 @@ class SandboxBakeTest {
   @Test
   @Order(3)
   void imagesSurviveANewSandboxSession() throws Exception {
-    // As a second `mvn package` would: a new sandbox (new emulator) restored from the store.
+    // As a second `mvn package` would: answered from the persisted index, no emulator started.
     lines.clear();
+    long t0 = System.nanoTime();
     BakeResult r = new Bakery().bake(request(), log);
+    assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(2000);
     assertThat(r.images().get(0).built()).isFalse();
     assertThat(r.images().get(0).amiId()).isEqualTo(firstAmi);
+    assertThat(lines).anyMatch(l -> l.contains("(sandbox image index)"));
+    // And a new emulator restored from the store knows the image by its bake key.
+    RecipeBundle b = RecipeBundle.read(out, "debian-12");
+    try (Sandbox again =
+        Sandbox.open(cache, "us-east-1", SandboxBakeCloud.sources(List.of(b)), System.out::println)) {
+      lines.clear();
+      BakeResult viaEmulator = new Bakery(again).bake(request(), log);
+      assertThat(viaEmulator.images().get(0).built()).isFalse();
+      assertThat(viaEmulator.images().get(0).amiId()).isEqualTo(firstAmi);
+      assertThat(lines).anyMatch(l -> l.startsWith("Reusing " + firstAmi + " (bake key"));
+    }
   }
 
   @Test
