@@ -75,6 +75,16 @@ public final class SandboxTarget implements Target {
   }
 
   @Override
+  public void ignoreInFail2ban(String address, boolean ignore) throws KilnException {
+    String op = ignore ? "addignoreip" : "delignoreip";
+    CandidateSandbox.exec(
+        state,
+        "for j in sshd recidive; do fail2ban-client set $j " + op + " " + address + " >/dev/null 2>&1; done;"
+            + " fail2ban-client unban " + address + " >/dev/null 2>&1; true",
+        Duration.ofSeconds(20));
+  }
+
+  @Override
   public Optional<String> firewall() throws KilnException {
     Procs.Result r =
         CandidateSandbox.execNetns(

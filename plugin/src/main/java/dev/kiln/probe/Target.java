@@ -24,6 +24,13 @@ public interface Target extends AutoCloseable {
   /** Removes every fail2ban ban of {@code address} (the probe harness's own source). */
   void unban(String address) throws KilnException;
 
+  /**
+   * Tells the candidate's fail2ban, at run time only, to ignore (or stop ignoring) {@code address}:
+   * the harness's own negative-probe source, so that its deliberate failures do not ban it. The
+   * fail2ban control uses another source that is never ignored.
+   */
+  void ignoreInFail2ban(String address, boolean ignore) throws KilnException;
+
   /** The candidate's firewall ruleset ({@code nft list ruleset} in its namespace), if readable. */
   Optional<String> firewall() throws KilnException;
 

@@ -144,6 +144,8 @@ public final class CandidateSandbox {
     String pre = NS_PREFIX + s.shortId + "-";
     s.namespaces = List.of(pre + "usr", pre + "vm", pre + "ctl");
     persist.accept(s);
+    long t0 = System.nanoTime();
+    Consumer<String> step = m -> log.accept(m + " (+" + (System.nanoTime() - t0) / 1_000_000 + " ms)");
     try {
       Files.createDirectories(s.dir);
       Netns ctl = Netns.create(pre + "ctl");
@@ -156,14 +158,15 @@ public final class CandidateSandbox {
             List.of("ip", "-n", usr.name(), "addr", "add", SOURCES.get(src) + "/24", "dev", "tovm"),
             T);
       }
-      log.accept("  namespaces " + String.join(", ", s.namespaces) + " created");
+      step.accept("  namespaces " + String.join(", ", s.namespaces) + " created");
 
       Emulator emulator = Emulator.start(ctl, s.dir.resolve("emulator"), List.of());
       s.emulatorSocket = s.dir.resolve("emulator").resolve("emulator.sock").toString();
       persist.accept(s);
-      log.accept("  AWS API emulator up (pid " + emulator.motoPid() + ")");
+      step.accept("  AWS API emulator up (pid " + emulator.motoPid() + ")");
 
       Imds.start(vm, s.dir.resolve("imds.log"), region, iamRole, s.instanceId);
+      step.accept("  IMDSv2 endpoint on " + Imds.ADDRESS + " in " + vm.name());
 
       Path vmDir = s.dir.resolve("vm");
       Path run = vmDir.resolve("run");
@@ -190,7 +193,7 @@ public final class CandidateSandbox {
               .map(ProcessHandle::pid)
               .orElse(0L);
       persist.accept(s);
-      log.accept("  candidate booted: host keys, user sync, fail2ban, sshd (pid " + s.pid1 + ")");
+      step.accept("  candidate booted: host keys, user sync, fail2ban, sshd (pid " + s.pid1 + ")");
 
       for (String src : SOURCE_ORDER) {
         String sock = s.dir.resolve(src + ".sock").toString();
@@ -208,6 +211,7 @@ public final class CandidateSandbox {
       }
       // The banner through the negative-probe source: a bare connection counts as a failure for
       // fail2ban, and the probes unban that source as needed, never the user source.
+      step.accept("  loopback bridges for " + String.join(", ", SOURCE_ORDER));
       awaitBanner(source(s, "probe").port(), timeout, log, s);
       return s;
     } catch (IOException | KilnException | RuntimeException e) {

@@ -1,0 +1,184 @@
+package dev.kiln.probe;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.kiln.bake.BakeLog;
+import dev.kiln.bake.BakeRequest;
+import dev.kiln.bake.BakeResult;
+import dev.kiln.bake.Bakery;
+import dev.kiln.launch.LaunchRequest;
+import dev.kiln.launch.Launched;
+import dev.kiln.launch.Launcher;
+import dev.kiln.render.Renderer;
+import dev.kiln.sandbox.CandidateSandbox;
+import dev.kiln.sandbox.Netns;
+import dev.kiln.sandbox.Procs;
+import dev.kiln.sandbox.SandboxSettings;
+import dev.kiln.spec.KilnException;
+import dev.kiln.spec.KilnSpec;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.w3c.dom.Document;
+
+/**
+ * The whole pipeline in the sandbox cloud, as root: render debian-12 ({@link Renderer}), bake it
+ * ({@link Bakery}: Packer against the emulator, builder instance on the debootstrap base), launch a
+ * candidate ({@link Launcher}), verify it ({@link Verifier}: every control passes, report written),
+ * terminate it (nothing left: namespaces, mounts, processes, directory). Then an image baked wrong
+ * on purpose (a template override with {@code PermitRootLogin yes}) must fail verify, naming the
+ * control.
+ *
+ * <p>Images are cached by bake key in the user's sandbox cache, so a second run reuses them.
+ */
+class SandboxPipelineTest {
+  @TempDir Path tmp;
+
+  static void assumeSandbox() {
+    assumeTrue(Procs.isRoot(), "the sandbox needs root");
+    assumeTrue(
+        Procs.which("moto_server", List.of(Path.of("/root/.pyenv/shims"))) != null, "moto_server not installed");
+    assumeTrue(Procs.which("packer", List.of()) != null, "packer not installed");
+  }
+
+  /** The test project's configuration: two IAM groups, one with sudo, a 5 s key cache. */
+  static Map<String, String> config(Path out, Path templatesDir) {
+    Map<String, String> raw = new LinkedHashMap<>();
+    raw.put("recipes", "debian-12");
+    raw.put("outputDir", out.toString());
+    raw.put("access.iamGroups", "ssh-users,ssh-admins");
+    raw.put("access.sudoGroups", "ssh-admins");
+    raw.put("access.keyCacheTtl", "5s");
+    raw.put("hardening.trustedCidrs", "10.0.0.0/8");
+    if (templatesDir != null) {
+      raw.put("templatesDir", templatesDir.toString());
+    }
+    return raw;
+  }
+
+  static final BakeLog LOG = BakeLog.of(l -> System.out.println("[bake] " + l));
+
+  static String bake(KilnSpec spec) throws Exception {
+    new Renderer(spec.templatesDir()).renderAll(spec, "0.1.0-test");
+    BakeResult r =
+        new Bakery()
+            .bake(
+                BakeRequest.of(spec.outputDir(), List.of("debian-12"), "sandbox", "0.1.0-test")
+                    .withSandboxCacheDir(SandboxSettings.defaultCacheDir()),
+                LOG);
+    return r.primaryAmiId().orElseThrow();
+  }
+
+  @Test
+  void hardenedImagePassesEveryControlAndTerminateLeavesNothing() throws Exception {
+    assumeSandbox();
+    Path out = tmp.resolve("target/kiln");
+    KilnSpec spec = KilnSpec.parse(config(out, null), tmp);
+    String ami = bake(spec);
+
+    Launched l =
+        new Launcher()
+            .launch(LaunchRequest.sandbox(out, null, SandboxSettings.defaultCacheDir()), System.out::println);
+    assertThat(l.amiId()).isEqualTo(ami);
+    assertThat(l.host()).isEqualTo("127.0.0.1");
+    Properties p = new Properties();
+    try (InputStream in = Files.newInputStream(out.resolve(Launcher.PROPERTIES))) {
+      p.load(in);
+    }
+    assertThat(p.getProperty("kiln.instance.id")).isEqualTo(l.instanceId()).startsWith("i-");
+    assertThat(p.getProperty("kiln.instance.port")).isEqualTo(Integer.toString(l.port()));
+    CandidateSandbox.State state = stateOf(out);
+    try {
+      assertThat(CandidateSandbox.banner(l.port())).startsWith("SSH-2.0-OpenSSH_9.2");
+      // the sandbox-only jail override is in the instance's upper layer, not in the image layer
+      assertThat(state.dir.resolve("vm/upper/etc/fail2ban/jail.d/zz-kiln-sandbox.local")).exists();
+      assertThat(
+              SandboxSettings.defaultCacheDir()
+                  .resolve("images")
+                  .resolve(ami)
+                  .resolve("layer/etc/fail2ban/jail.d/zz-kiln-sandbox.local"))
+          .doesNotExist();
+
+      Verifier.Result r = Verifier.verify(out, spec, System.out::println);
+      assertThat(r.controls())
+          .extracting(Control::id)
+          .containsExactly(
+              "iam-key-login", "sudo-group-only", "sshd-effective-config", "root-password-locked",
+              "host-keys-unique", "root-login-refused", "password-auth-refused", "iam-key-inactive",
+              "iam-key-deleted", "iam-group-removal", "fail2ban-ban", "ssh-audit");
+      assertThat(r.controls()).allSatisfy(c -> assertThat(c.outcome()).as(c.id() + ": " + c.observed()).isEqualTo(Control.Outcome.PASS));
+
+      Document junit =
+          DocumentBuilderFactory.newInstance()
+              .newDocumentBuilder()
+              .parse(r.reportDir().resolve(Report.JUNIT).toFile());
+      assertThat(junit.getElementsByTagName("testcase").getLength()).isEqualTo(12);
+      assertThat(junit.getElementsByTagName("failure").getLength()).isZero();
+      String html = Files.readString(r.reportDir().resolve(Report.HTML), StandardCharsets.UTF_8);
+      assertThat(html).contains("fail2ban-ban").doesNotContain("<script", "<link", "src=", "url(", "@import");
+    } finally {
+      List<String> removed = Launcher.terminate(out, System.out::println);
+      assertThat(removed).anyMatch(x -> x.startsWith("namespace kilnc-" + state.shortId + "-vm"));
+    }
+    assertThat(CandidateSandbox.leftovers(state)).isEmpty();
+    assertThat(Netns.list()).noneMatch(n -> n.startsWith("kilnc-" + state.shortId));
+    assertThat(Files.readString(Path.of("/proc/mounts"))).doesNotContain(state.dir.toString());
+    assertThat(out.resolve(Launcher.PROPERTIES)).doesNotExist();
+    // idempotent
+    assertThat(Launcher.terminate(out, System.out::println)).isEmpty();
+  }
+
+  @Test
+  void imageThatPermitsRootLoginFailsVerifyNamingTheControl() throws Exception {
+    assumeSandbox();
+    Path templates = tmp.resolve("templates");
+    Files.createDirectories(templates.resolve("sshd"));
+    String stock;
+    try (InputStream in =
+        getClass().getClassLoader().getResourceAsStream("kiln/templates/sshd/00-kiln-hardening.conf.j2")) {
+      stock = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    }
+    assertThat(stock).contains("PermitRootLogin no");
+    Files.writeString(
+        templates.resolve("sshd/00-kiln-hardening.conf.j2"), stock.replace("PermitRootLogin no", "PermitRootLogin yes"));
+    Path out = tmp.resolve("target/kiln");
+    KilnSpec spec = KilnSpec.parse(config(out, templates), tmp);
+    String ami = bake(spec);
+    Launcher.terminate(out, System.out::println);
+    new Launcher().launch(LaunchRequest.sandbox(out, ami, SandboxSettings.defaultCacheDir()), System.out::println);
+    CandidateSandbox.State state = stateOf(out);
+    try {
+      assertThatThrownBy(() -> Verifier.verify(out, spec, System.out::println))
+          .isInstanceOf(KilnException.class)
+          .hasMessageContaining("sshd-effective-config")
+          .satisfies(
+              e ->
+                  assertThat(((KilnException) e).details())
+                      .anyMatch(d -> d.startsWith("sshd-effective-config") && d.contains("permitrootlogin")));
+      Document junit =
+          DocumentBuilderFactory.newInstance()
+              .newDocumentBuilder()
+              .parse(out.resolve("report").resolve(Report.JUNIT).toFile());
+      assertThat(junit.getElementsByTagName("failure").getLength()).isGreaterThanOrEqualTo(1);
+    } finally {
+      Launcher.terminate(out, System.out::println);
+    }
+    assertThat(CandidateSandbox.leftovers(state)).isEmpty();
+  }
+
+  @SuppressWarnings("unchecked")
+  static CandidateSandbox.State stateOf(Path out) throws KilnException {
+    Map<String, Object> rec = Launcher.readJson(out.resolve(Launcher.RECORD)).orElseThrow();
+    return CandidateSandbox.fromMap((Map<String, Object>) rec.get("sandbox"));
+  }
+}
