@@ -83,6 +83,26 @@ class KeyCommandTest(MotoCase):
         rc, out, err, _ = self.keys(local, "SHA256:doesnotmatch")
         self.assertEqual((rc, out), (0, ""))
 
+    def test_cold_path_imports(self):
+        """Asking IAM loads no http.client/urllib/xml.etree/hashlib/hmac, and no idna codec (re,
+        enum): a str host name given to getaddrinfo would load it."""
+        self.iam.user_in_group("alice", GROUP)
+        self.iam.upload("alice", self.k1[1])
+        local = self.managed("alice")
+        env = dict(self.env)
+        env.pop("KILN_LOG_STDERR")
+        import subprocess
+        r = subprocess.run([T.SYSTEM_PYTHON, "-IS", "-X", "importtime", T.KEY_COMMAND, "--config", self.config,
+                            "--root", self.root, local, self.k1[2]], env=env, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE)
+        self.assertEqual(r.stdout.decode().split()[:2], self.k1[1].split()[:2], r.stderr)
+        mods = set(l.rsplit("|", 1)[1].strip() for l in r.stderr.decode().splitlines()
+                   if l.startswith("import time:") and "|" in l)
+        self.assertEqual(self.proxy.calls.get("GetSSHPublicKey"), 1)  # it did ask IAM
+        heavy = {"re", "enum", "encodings.idna", "http.client", "urllib.request", "xml.etree.ElementTree",
+                 "hashlib", "hmac", "_hashlib", "json", "socket", "email"}
+        self.assertEqual(mods & heavy, set())
+
     def test_cache_serves_within_ttl_and_file_is_private(self):
         self.configure(keyCacheTtl=30)
         self.iam.user_in_group("alice", GROUP)

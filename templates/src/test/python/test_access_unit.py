@@ -312,6 +312,16 @@ class ConfigTest(unittest.TestCase):
 
 
 class LeanHelpersTest(unittest.TestCase):
+    def test_sha256_and_hmac_match_stdlib(self):
+        import hashlib
+        import hmac
+        rnd = random.Random(5)
+        for n in (0, 1, 63, 64, 65, 200):
+            key = bytes(rnd.randrange(256) for _ in range(n))
+            msg = bytes(rnd.randrange(256) for _ in range(rnd.randint(0, 300)))
+            self.assertEqual(K.hmac_sha256(key, msg), hmac.new(key, msg, hashlib.sha256).digest())
+            self.assertEqual(K.sha256(msg).hexdigest(), hashlib.sha256(msg).hexdigest())
+
     def test_json_roundtrip_matches_stdlib(self):
         import json
         doc = {"b": [1, 2.5, True, False, None, "x\u00e9\n\"q\""], "a": {"z": "", "y": -3}, "c": []}
@@ -337,6 +347,47 @@ class LeanHelpersTest(unittest.TestCase):
         self.assertIsNone(r.findtext("E"))
         with self.assertRaises(K.KilnError):
             K.parse_xml(b'<!DOCTYPE a [<!ENTITY x "y">]><a>&x;</a>')
+
+
+def imported_modules(argv):
+    """Modules a program imports (python -X importtime), and its exit status and output."""
+    import subprocess
+    import kilntest as T
+    r = subprocess.run([T.SYSTEM_PYTHON, "-IS", "-X", "importtime"] + argv, stdin=subprocess.DEVNULL,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    mods = set()
+    for line in r.stderr.decode().splitlines():
+        if line.startswith("import time:") and "|" in line:
+            mods.add(line.rsplit("|", 1)[1].strip())
+    return mods, r.returncode, r.stdout.decode()
+
+
+# What the key command's cached path must not load: each costs start-up time (see kiln_iam).
+HEAVY = {"os", "json", "re", "enum", "urllib", "urllib.request", "http.client", "xml.etree.ElementTree",
+         "hashlib", "hmac", "_hashlib", "encodings.idna", "socket", "ssl", "subprocess", "datetime"}
+
+
+class KeyCommandImportsTest(unittest.TestCase):
+    def test_cached_path_imports_nothing_heavy(self):
+        import shutil
+        import time as _time
+        import kilntest as T
+        root = T.make_root()
+        try:
+            T.add_local_user(root, "alice", 200500, ("kiln-iam",))
+            cache = os.path.join(root, "var/cache/kiln/keys")
+            os.makedirs(cache, 0o700)
+            conf = T.write_config(os.path.join(root, "access.json"), keyCacheTtl=3600)
+            t, b, fp = K.validate_key(ED, ["ssh-ed25519"])
+            K.atomic_write(os.path.join(cache, "alice.json"), K.dumps({
+                "t": _time.time(), "iam": "alice", "status": "ok", "keys": ["K1"],
+                "known": {"K1": {"line": t + " " + b, "fp": fp}}}).encode(), 0o600)
+            mods, rc, out = imported_modules([T.KEY_COMMAND, "--config", conf, "--root", root, "alice", fp])
+            self.assertEqual((rc, out), (0, t + " " + b + "\n"))
+            self.assertIn("kiln_iam", mods)
+            self.assertEqual(mods & HEAVY, set())
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
 
 
 class ImdsTest(unittest.TestCase):

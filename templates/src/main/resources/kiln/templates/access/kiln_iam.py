@@ -12,9 +12,41 @@ AWS_ENDPOINT_URL_IAM, AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL.
 Nothing in this module ever logs key material or credentials.
 """
 
-import os
+import posix as _posix
 import sys
 import time
+
+
+class _LazyOs(object):
+    """`os` imported at its first use. `os` costs ~1.5 ms of interpreter start-up (posixpath, stat,
+    _collections_abc) and the key command's cached path needs none of it: it uses `posix` directly
+    (_join, _getenv, read_json_private). Every other function uses `os` as usual."""
+
+    def __getattr__(self, name):
+        import os as real
+
+        globals()["os"] = real
+        return getattr(real, name)
+
+
+os = _LazyOs()
+
+
+def _join(base, rel):
+    """os.path.join(base, rel) for a relative `rel`."""
+    if not base:
+        return rel
+    return base + rel if base.endswith("/") else base + "/" + rel
+
+
+def _environ():
+    """os.environ when `os` is loaded (it reflects changes made through it), else a str copy of
+    posix.environ (bytes on POSIX)."""
+    real = sys.modules.get("os")
+    if real is not None:
+        return real.environ
+    return dict((k.decode("utf-8", "surrogateescape"), v.decode("utf-8", "surrogateescape"))
+                for k, v in _posix.environ.items())
 
 IAM_VERSION = "2010-05-08"
 STS_VERSION = "2011-06-15"
@@ -183,7 +215,7 @@ def dumps(obj):
 
 def load_config(path=None, environ=None):
     """Reads access.json, fills defaults, applies the AWS environment overrides."""
-    environ = os.environ if environ is None else environ
+    environ = _environ() if environ is None else environ
     path = path or DEFAULT_CONFIG
     cfg = dict(DEFAULTS)
     try:
@@ -223,7 +255,7 @@ def log(ident, message, level="info"):
         level, syslog.LOG_INFO
     )
     syslog.syslog(prio, message)
-    if os.environ.get("KILN_LOG_STDERR"):
+    if _environ().get("KILN_LOG_STDERR"):
         try:
             sys.stderr.write("%s: %s\n" % (ident, message))
             sys.stderr.flush()
@@ -321,16 +353,47 @@ def local_to_iam(local):
 
 
 # --------------------------------------------------------------------------------------------------
+# SHA-256 and HMAC-SHA256 from the interpreter's built-in SHA-256 (`hashlib` loads OpenSSL's
+# _hashlib and `hmac` imports hashlib: ~3 ms of the key command's cold path).
+
+_sha256_impl = None
+
+
+def sha256(data=b""):
+    global _sha256_impl
+    if _sha256_impl is None:
+        try:
+            from _sha256 import sha256 as impl  # Python 3.9-3.11
+        except ImportError:
+            try:
+                from _sha2 import sha256 as impl  # Python 3.12+
+            except ImportError:
+                from hashlib import sha256 as impl
+        _sha256_impl = impl
+    return _sha256_impl(data)
+
+
+def hmac_sha256(key, msg):
+    """HMAC (RFC 2104) with SHA-256; equal to hmac.new(key, msg, hashlib.sha256).digest()."""
+    if len(key) > 64:
+        key = sha256(key).digest()
+    key = key.ljust(64, b"\0")
+    inner = sha256(bytes(b ^ 0x36 for b in key))
+    inner.update(msg)
+    outer = sha256(bytes(b ^ 0x5C for b in key))
+    outer.update(inner.digest())
+    return outer.digest()
+
+
+# --------------------------------------------------------------------------------------------------
 # UIDs
 
 
 def derive_uid(user_id, uid_range):
     """The preferred UID of an IAM user: SHA-256 of its UserId (stable on every instance and for
     as long as the IAM user exists), reduced into uidRange (inclusive)."""
-    import hashlib
-
     lo, hi = uid_range
-    h = int.from_bytes(hashlib.sha256(("kiln-uid:" + user_id).encode("utf-8")).digest()[:8], "big")
+    h = int.from_bytes(sha256(("kiln-uid:" + user_id).encode("utf-8")).digest()[:8], "big")
     return lo + h % (hi - lo + 1)
 
 
@@ -353,7 +416,7 @@ def assign_uid(user_id, uid_range, taken):
 
 def read_passwd(root="/"):
     users = {}
-    with open(os.path.join(root, "etc/passwd"), "r", encoding="utf-8", errors="replace") as f:
+    with open(_join(root, "etc/passwd"), "r", encoding="utf-8", errors="replace") as f:
         for line in f:
             p = line.rstrip("\n").split(":")
             if len(p) >= 7 and p[0] and not p[0].startswith(("+", "-")):
@@ -366,7 +429,7 @@ def read_passwd(root="/"):
 
 def read_groups(root="/"):
     groups = {}
-    with open(os.path.join(root, "etc/group"), "r", encoding="utf-8", errors="replace") as f:
+    with open(_join(root, "etc/group"), "r", encoding="utf-8", errors="replace") as f:
         for line in f:
             p = line.rstrip("\n").split(":")
             if len(p) >= 4 and p[0]:
@@ -381,7 +444,7 @@ def read_groups(root="/"):
 def lookup_user(root, name):
     """(uid, gid) of `name` from root/etc/passwd, scanning only until found; None if absent."""
     prefix = name + ":"
-    with open(os.path.join(root, "etc/passwd"), "r", encoding="utf-8", errors="replace") as f:
+    with open(_join(root, "etc/passwd"), "r", encoding="utf-8", errors="replace") as f:
         for line in f:
             if line.startswith(prefix):
                 p = line.split(":")
@@ -394,7 +457,7 @@ def lookup_user(root, name):
 
 def group_members(root, group):
     prefix = group + ":"
-    with open(os.path.join(root, "etc/group"), "r", encoding="utf-8", errors="replace") as f:
+    with open(_join(root, "etc/group"), "r", encoding="utf-8", errors="replace") as f:
         for line in f:
             if line.startswith(prefix):
                 p = line.rstrip("\n").split(":")
@@ -405,7 +468,7 @@ def group_members(root, group):
 def under_root(root, path):
     if root in (None, "", "/"):
         return path
-    return os.path.join(root, path.lstrip("/"))
+    return _join(root, path.lstrip("/"))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -446,21 +509,21 @@ def read_json_private(path):
     """Reads a JSON file only if it is a regular file owned by the calling user and writable by no
     one else (a cache another user could plant is never trusted); None otherwise."""
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        fd = _posix.open(path, _posix.O_RDONLY | getattr(_posix, "O_NOFOLLOW", 0))
     except OSError:
         return None
     try:
-        st = os.fstat(fd)
-        if st.st_uid != os.geteuid() or st.st_mode & 0o022 or (st.st_mode & 0o170000) != 0o100000:
+        st = _posix.fstat(fd)
+        if st.st_uid != _posix.geteuid() or st.st_mode & 0o022 or (st.st_mode & 0o170000) != 0o100000:
             return None
         chunks = []
         while True:
-            b = os.read(fd, 65536)
+            b = _posix.read(fd, 65536)
             if not b:
                 break
             chunks.append(b)
     finally:
-        os.close(fd)
+        _posix.close(fd)
     try:
         v = loads(b"".join(chunks))
     except ValueError:
@@ -481,7 +544,6 @@ def validate_key(body, allowed_types):
     from allowedKeyTypes, base64 that decodes, and whose embedded type string equals <type>. The
     comment is dropped from the printed line."""
     import binascii
-    import hashlib
 
     if not isinstance(body, str):
         raise ValueError("not text")
@@ -515,9 +577,8 @@ def validate_key(body, allowed_types):
 def fingerprint(blob):
     """OpenSSH's SHA256 fingerprint of a key blob: "SHA256:" + unpadded base64 of its SHA-256."""
     import binascii
-    import hashlib
 
-    return "SHA256:" + binascii.b2a_base64(hashlib.sha256(blob).digest(), newline=False).decode("ascii").rstrip("=")
+    return "SHA256:" + binascii.b2a_base64(sha256(blob).digest(), newline=False).decode("ascii").rstrip("=")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -586,9 +647,6 @@ def sign_v4(method, url, headers, body, access_key, secret_key, region, service,
 
     `headers` must contain Host (or it is derived from the URL); every header given is signed.
     `now` is a UTC datetime (tests) or None (the current time)."""
-    import hashlib
-    import hmac
-
     if now is None:
         amz_date = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
     else:
@@ -620,19 +678,19 @@ def sign_v4(method, url, headers, body, access_key, secret_key, region, service,
         hdrs[lk] = hdrs[lk] + "," + val if lk in hdrs else val
     signed = ";".join(sorted(hdrs))
     canonical_headers = "".join("%s:%s\n" % (k, hdrs[k]) for k in sorted(hdrs))
-    payload_hash = hashlib.sha256(body).hexdigest()
+    payload_hash = sha256(body).hexdigest()
     creq = "\n".join([method.upper(), canonical_uri, canonical_query, canonical_headers, signed, payload_hash])
     scope = "%s/%s/%s/aws4_request" % (day, region, service)
-    sts = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope, hashlib.sha256(creq.encode("utf-8")).hexdigest()])
+    sts = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope, sha256(creq.encode("utf-8")).hexdigest()])
 
     def _h(key, msg):
-        return hmac.new(key, msg.encode("utf-8"), hashlib.sha256).digest()
+        return hmac_sha256(key, msg.encode("utf-8"))
 
     k = _h(("AWS4" + secret_key).encode("utf-8"), day)
     k = _h(k, region)
     k = _h(k, service)
     k = _h(k, "aws4_request")
-    sig = hmac.new(k, sts.encode("utf-8"), hashlib.sha256).hexdigest()
+    sig = hmac_sha256(k, sts.encode("utf-8")).hex()
     out["Authorization"] = "AWS4-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%s, Signature=%s" % (
         access_key,
         scope,
@@ -676,7 +734,13 @@ class _Conn(object):
 
             last = None
             self.sock = None
-            for fam, typ, proto, _, addr in _socket.getaddrinfo(host, port, 0, _socket.SOCK_STREAM):
+            # A str host name is encoded with the "idna" codec, which imports re, enum, stringprep
+            # and unicodedata (~10 ms); endpoint host names are ASCII, so they are passed as bytes.
+            try:
+                hname = host.encode("ascii")
+            except UnicodeEncodeError:
+                hname = host
+            for fam, typ, proto, _, addr in _socket.getaddrinfo(hname, port, 0, _socket.SOCK_STREAM):
                 sock = _socket.socket(fam, typ, proto)
                 sock.settimeout(timeout)
                 try:
@@ -1295,7 +1359,7 @@ def authorized_keys_main(argv, t0=None):
             try:
                 d.log("warning")
             finally:
-                os._exit(1)
+                _posix._exit(1)
 
         signal.signal(signal.SIGALRM, _on_alarm)
         signal.setitimer(signal.ITIMER_REAL, deadline_s)
@@ -1322,7 +1386,7 @@ def authorized_keys_main(argv, t0=None):
             return 1
 
         cache_dir = under_root(root, cfg["cacheDir"])
-        cache_path = os.path.join(cache_dir, user + ".json")
+        cache_path = _join(cache_dir, user + ".json")
         entry = read_json_private(cache_path)
         if entry is not None and entry.get("iam") != iam_name:
             entry = None
