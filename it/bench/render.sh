@@ -5,13 +5,15 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 ./mvnw -B -ntp -o -pl plugin -am test -Dkiln.bench=true -Dtest=RenderBenchmark \
   -Dsurefire.failIfNoSpecifiedTests=false | grep 'render-bench:'
+# The same process with kiln.skip: Maven's start-up and plugin loading alone, side by side.
 runs=5
-total=0
-for i in $(seq $runs); do
-  s=$(date +%s%N)
-  ./mvnw -q -B -ntp -o -f it/example kiln:render -Dkiln.recipes=al2023,ubuntu-24.04,ubuntu-22.04,debian-12,rhel-9 >/dev/null
-  e=$(( ($(date +%s%N) - s) / 1000000 ))
-  echo "mvn kiln:render process, 5 recipes, run $i: ${e} ms"
-  total=$((total + e))
+for mode in render skip; do
+  total=0
+  for i in $(seq $runs); do
+    s=$(date +%s%N)
+    ./mvnw -q -B -ntp -o -f it/example kiln:render -Dkiln.skip=$([ $mode = skip ] && echo true || echo false) \
+      -Dkiln.recipes=al2023,ubuntu-24.04,ubuntu-22.04,debian-12,rhel-9 >/dev/null
+    total=$((total + ($(date +%s%N) - s) / 1000000))
+  done
+  echo "mvn kiln:render process ($mode), 5 recipes: mean $((total / runs)) ms over $runs runs"
 done
-echo "mvn kiln:render process mean: $((total / runs)) ms"
