@@ -3,13 +3,14 @@ package dev.kiln.check;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.kiln.sandbox.BaseRootfs;
+import dev.kiln.sandbox.SandboxSettings;
 import dev.kiln.spec.KilnSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -17,35 +18,26 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Runs the rendered provision.sh for real (KILN_OFFLINE=1, in a chroot) on a copy of the sandbox's
  * cached Debian 12 root filesystem into which a hostile cloud-init drop-in and sshd_config line
- * were planted. Skipped when there is no cached base or the test is not root.
+ * were planted. Builds the sandbox base when it is not cached yet; skipped only when the test is not root.
  */
 class ProvisionScriptTest {
   @TempDir Path dir;
 
-  private static Optional<Path> cachedBase() throws Exception {
-    String xdg = System.getenv("XDG_CACHE_HOME");
-    Path cache =
-        (xdg != null ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache"))
-            .resolve("kiln/base");
-    if (!Files.isDirectory(cache)) {
-      return Optional.empty();
-    }
-    try (Stream<Path> s = Files.list(cache)) {
-      return s.filter(p -> p.getFileName().toString().startsWith("debian-12-"))
-          .filter(p -> Files.isRegularFile(p.resolve("usr/sbin/sshd")))
-          .findFirst();
-    }
+  /** The sandbox's Debian 12 base (built once with debootstrap and cached, as the bake does). */
+  private static Path base() throws Exception {
+    return new BaseRootfs(
+            SandboxSettings.defaultCacheDir(), "debian-12", "bookworm", "admin", List.of())
+        .ensure(System.out::println);
   }
 
   @Test
   void neutralisesOtherDropInsLocksRootTrimsModuliAndLeavesNoHostKeys() throws Exception {
-    Optional<Path> base = cachedBase();
-    assumeTrue(base.isPresent(), "no cached Debian 12 base under ~/.cache/kiln/base");
     assumeTrue("root".equals(System.getProperty("user.name")), "chroot needs root");
+    Path base = base();
 
     KilnSpec spec = Bundles.render(dir.resolve("render"), Map.of("recipes", "debian-12"));
     Path root = dir.resolve("root");
-    assertThat(Proc.run(List.of("cp", "-a", base.get().toString(), root.toString()), 120).exit())
+    assertThat(Proc.run(List.of("cp", "-a", base.toString(), root.toString()), 120).exit())
         .isZero();
     assertThat(
             Proc.run(
