@@ -1,5 +1,6 @@
 package dev.kiln.check;
 
+import dev.kiln.render.BundleWriter;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -13,27 +14,13 @@ final class Dirs {
 
   /** Deletes a tree without following symbolic links; errors are ignored. */
   static void deleteQuietly(Path root) {
-    if (root == null || !Files.exists(root)) {
+    if (root == null) {
       return;
     }
     try {
-      Files.walkFileTree(
-          root,
-          new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path f, BasicFileAttributes a) throws IOException {
-              Files.deleteIfExists(f);
-              return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-              Files.deleteIfExists(d);
-              return FileVisitResult.CONTINUE;
-            }
-          });
+      BundleWriter.deleteTree(root);
     } catch (IOException e) {
-      // best effort
+      // best effort: a temporary directory
     }
   }
 
