@@ -146,6 +146,7 @@ public final class CandidateSandbox {
     persist.accept(s);
     long t0 = System.nanoTime();
     Consumer<String> step = m -> log.accept(m + " (+" + (System.nanoTime() - t0) / 1_000_000 + " ms)");
+    Thread[] background = {null};
     try {
       Files.createDirectories(s.dir);
       Netns ctl = Netns.create(pre + "ctl");
@@ -160,10 +161,23 @@ public final class CandidateSandbox {
       }
       step.accept("  namespaces " + String.join(", ", s.namespaces) + " created");
 
-      Emulator emulator = Emulator.start(ctl, s.dir.resolve("emulator"), List.of());
+      // moto takes ≈2 s to start: boot the candidate meanwhile. Its first-boot sync finds an empty
+      // emulator either way (no IAM users exist yet); verify runs the sync again.
       s.emulatorSocket = s.dir.resolve("emulator").resolve("emulator.sock").toString();
       persist.accept(s);
-      step.accept("  AWS API emulator up (pid " + emulator.motoPid() + ")");
+      java.util.concurrent.CompletableFuture<Object> emu = new java.util.concurrent.CompletableFuture<>();
+      Thread starter =
+          new Thread(
+              () -> {
+                try {
+                  emu.complete(Emulator.start(ctl, s.dir.resolve("emulator"), List.of()));
+                } catch (KilnException | RuntimeException e) {
+                  emu.complete(e);
+                }
+              },
+              "kiln-candidate-emulator");
+      background[0] = starter;
+      starter.start();
 
       Imds.start(vm, s.dir.resolve("imds.log"), region, iamRole, s.instanceId);
       step.accept("  IMDSv2 endpoint on " + Imds.ADDRESS + " in " + vm.name());
@@ -194,6 +208,14 @@ public final class CandidateSandbox {
               .orElse(0L);
       persist.accept(s);
       step.accept("  candidate booted: host keys, user sync, fail2ban, sshd (pid " + s.pid1 + ")");
+      Object e = emu.join();
+      if (e instanceof KilnException k) {
+        throw k;
+      }
+      if (e instanceof RuntimeException r) {
+        throw r;
+      }
+      step.accept("  AWS API emulator up (pid " + ((Emulator) e).motoPid() + ")");
 
       for (String src : SOURCE_ORDER) {
         String sock = s.dir.resolve(src + ".sock").toString();
@@ -216,6 +238,13 @@ public final class CandidateSandbox {
       return s;
     } catch (IOException | KilnException | RuntimeException e) {
       String msg = e.getMessage();
+      if (background[0] != null) {
+        try {
+          background[0].join(30_000);
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+        }
+      }
       String console = consoleTail(s);
       List<String> removed = terminate(s);
       persist.accept(s);
