@@ -6,8 +6,9 @@ Prints:
   1. key command per login, p50/p95, cold (no cache) and cached, against moto on loopback;
   2. `ssh user@host true` through Kiln's key command vs a static authorized_keys file, side by side
      (two sshd in one network namespace, same user, same key), and the ratio of the p50s;
-  3. sync of N IAM users in 10 groups: wall time and IAM calls (accounts created with
-     `useradd --root` in a throwaway root, so no host users), first run and steady-state run;
+  3. sync of N IAM users in 10 groups: wall time and IAM calls (accounts created in a throwaway
+     root with `sync-users --root`, so no host users), first run and steady-state run, then
+     `pwck -r -q` and `grpck -r` on the result;
   4. 1,000 key-command calls with random unknown names: IAM calls made.
 """
 import argparse
@@ -214,6 +215,10 @@ def bench_sync(moto, n_users, groups=10):
             assert rc == 0, err
             results.append((label, dt, dict(proxy.calls)))
         created = sum(1 for u in K.read_passwd(root).values() if u["uid"] >= 200000)
+        checks = []
+        for argv in (["pwck", "-r", "-q", "-R", root], ["grpck", "-r", "-R", root]):
+            r = sh(*argv)
+            checks.append("%s rc=%d%s" % (argv[0], r.returncode, (" " + (r.stdout + r.stderr).decode()[:200]) if r.returncode else ""))
         # IAM part alone: the fetch the sync does before touching anything
         cfg = K.load_config(conf, env)
         c = K.IamClient(cfg, K.Credentials("t", "t"), K.Deadline(300))
@@ -221,7 +226,7 @@ def bench_sync(moto, n_users, groups=10):
         for g in range(groups):
             c.get_group_members("team%02d" % g)
         fetch = time.monotonic() - t
-        return setup, results, created, fetch
+        return setup, results, created, fetch, checks
     finally:
         proxy.stop()
         shutil.rmtree(root, ignore_errors=True)
@@ -269,6 +274,7 @@ def main():
     print("Kiln access benchmarks, %s, python %s (/usr/bin/python3 for the programs), %s" % (
         time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), sys.version.split()[0], os.uname().release))
     print("machine: %d CPUs, load average at start %.2f %.2f %.2f" % ((os.cpu_count() or 0,) + os.getloadavg()))
+    print("command: %s" % " ".join([os.path.basename(sys.executable)] + sys.argv))
     moto = T.Moto().start()
     try:
         cold, cached, cold_cpu, cached_cpu = bench_key_command(moto, a.runs)
@@ -291,16 +297,18 @@ def main():
         print("   via Kiln key command (cached): p50 %s  p95 %s" % (ms(pct(kiln, 50)), ms(pct(kiln, 95))))
         print("   static authorized_keys file:   p50 %s  p95 %s" % (ms(pct(static_t, 50)), ms(pct(static_t, 95))))
         print("   ratio of p50s: %.3f (target <= 1.10)" % r)
-        setup, results, created, fetch = bench_sync(moto, a.users)
-        print("\n3. sync of %d IAM users in 10 groups (throwaway root, useradd --root; moto setup took %.1f s)" % (
+        setup, results, created, fetch, checks = bench_sync(moto, a.users)
+        print("\n3. sync of %d IAM users in 10 groups (throwaway root, sync-users --root; moto setup took %.1f s)" % (
             a.users, setup))
         for label, dt, calls in results:
             print("   %-32s wall %.2f s, IAM calls %d (%s)" % (label, dt, sum(calls.values()),
                   ", ".join("%s %d" % kv for kv in sorted(calls.items()))))
         print("   local accounts created: %d; IAM fetch alone (10 GetGroup): %.2f s" % (created, fetch))
+        print("   account files afterwards: %s" % "; ".join(checks))
         calls, dt = bench_unknown_names(moto, a.attempts)
         print("\n4. %d key-command calls with random unknown names: %d IAM calls (target <= 50), %.1f s total" % (
             a.attempts, calls, dt))
+        print("\nload average at the end %.2f %.2f %.2f" % os.getloadavg())
     finally:
         moto.stop()
 
