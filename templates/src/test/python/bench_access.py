@@ -87,7 +87,9 @@ def bench_key_command(moto, runs):
 
 
 def bench_ssh(logins):
-    """Two sshd in one namespace: :2222 via Kiln's key command, :2223 with a static file."""
+    """sshd in one namespace: :2222 via Kiln's key command, :2223 with a static file, and two floors
+    for any AuthorizedKeysCommand: :2224 runs `/bin/sh` + `cat` of the static file, :2225 a two-line
+    `python3 -IS` program printing it (same user, same key). Returns {label: [seconds]}."""
     tag = secrets.token_hex(3)
     ns = "kiln-t-" + tag
     work = "/run/kilnt-" + tag
@@ -137,6 +139,13 @@ def bench_ssh(logins):
         os.makedirs(static, 0o755)
         with open(os.path.join(static, user), "w") as f:
             f.write(pub)
+        floors = {"sh": "#!/bin/sh\nexec cat %s/\"$1\"\n" % static,
+                  "py": "#!/usr/bin/python3 -IS\nimport sys\nsys.stdout.write(open(%r + sys.argv[1]).read())\n" % (
+                      static + "/")}
+        for name, text in floors.items():
+            with open(os.path.join(libexec, "floor-" + name), "w") as f:
+                f.write(text)
+            os.chmod(os.path.join(libexec, "floor-" + name), 0o755)
         hostkey = os.path.join(work, "hostkey")
         sh("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", hostkey)
         # sshd's standard privilege-separation directory; created if missing, deliberately left in place
@@ -148,6 +157,10 @@ def bench_ssh(logins):
                             "AuthorizedKeysCommand %s/authorized-keys --config %s %%u %%f" % (libexec, config),
                             "AuthorizedKeysCommandUser nobody"],
             2223: common + ["Port 2223", "PidFile %s/b.pid" % work, "AuthorizedKeysFile %s/%%u" % static],
+            2224: common + ["Port 2224", "PidFile %s/c.pid" % work, "AuthorizedKeysFile none",
+                            "AuthorizedKeysCommand %s/floor-sh %%u %%f" % libexec, "AuthorizedKeysCommandUser nobody"],
+            2225: common + ["Port 2225", "PidFile %s/d.pid" % work, "AuthorizedKeysFile none",
+                            "AuthorizedKeysCommand %s/floor-py %%u %%f" % libexec, "AuthorizedKeysCommandUser nobody"],
         }
         for port, lines in confs.items():
             path = os.path.join(work, "sshd_%d" % port)
@@ -165,13 +178,14 @@ def bench_ssh(logins):
             assert r.returncode == 0, r.stderr
             return time.monotonic() - t
 
-        login(2222)
-        login(2223)  # warm up: the key cache is filled
-        kiln, static_t = [], []
-        for _ in range(logins):  # interleaved, so both see the same machine load
-            kiln.append(login(2222))
-            static_t.append(login(2223))
-        return kiln, static_t
+        ports = {"kiln": 2222, "static": 2223, "sh": 2224, "py": 2225}
+        for port in ports.values():
+            login(port)  # warm up: the key cache is filled
+        times = dict((k, []) for k in ports)
+        for _ in range(logins):  # interleaved, so all see the same machine load
+            for label, port in ports.items():
+                times[label].append(login(port))
+        return times
     finally:
         for p in reversed(procs):
             try:
@@ -291,12 +305,16 @@ def main():
             sh("/usr/bin/python3", "-IS", "-c", "pass")
             bare.append(time.monotonic() - t)
         print("   reference: bare `/usr/bin/python3 -IS -c pass`: p50 %s" % ms(pct(bare, 50)))
-        kiln, static_t = bench_ssh(a.logins)
+        times = bench_ssh(a.logins)
+        kiln, static_t = times["kiln"], times["static"]
         r = statistics.median(kiln) / statistics.median(static_t)
         print("\n2. ssh user@127.0.0.1 true, %d logins each, interleaved, same user and key" % a.logins)
         print("   via Kiln key command (cached): p50 %s  p95 %s" % (ms(pct(kiln, 50)), ms(pct(kiln, 95))))
         print("   static authorized_keys file:   p50 %s  p95 %s" % (ms(pct(static_t, 50)), ms(pct(static_t, 95))))
         print("   ratio of p50s: %.3f (target <= 1.10)" % r)
+        for label, text in (("sh", "/bin/sh + cat"), ("py", "2-line python3 -IS")):
+            print("   floor, AuthorizedKeysCommand = %-19s p50 %s, ratio %.3f" % (
+                text + ":", ms(pct(times[label], 50)), statistics.median(times[label]) / statistics.median(static_t)))
         setup, results, created, fetch, checks = bench_sync(moto, a.users)
         print("\n3. sync of %d IAM users in 10 groups (throwaway root, sync-users --root; moto setup took %.1f s)" % (
             a.users, setup))
