@@ -13,6 +13,7 @@ import java.util.List;
  * @param expected the bundle's recipe and resolved maps, for the effective sshd configuration;
  *     null skips that control
  * @param loginUser the image's default login user (also tried with a password)
+ * @param banTimeout how long after the first failure a ban may take (fail2ban's polling: ≈2–9 s)
  */
 public record ProbeSettings(
     List<String> iamGroups,
@@ -20,9 +21,24 @@ public record ProbeSettings(
     int keyCacheTtl,
     int maxRetry,
     CheckInput expected,
-    String loginUser) {
+    String loginUser,
+    java.time.Duration banTimeout) {
+
+  /** With the default ban timeout (40 s). */
+  public ProbeSettings(
+      List<String> iamGroups, List<String> sudoGroups, int keyCacheTtl, int maxRetry, CheckInput expected, String loginUser) {
+    this(iamGroups, sudoGroups, keyCacheTtl, maxRetry, expected, loginUser, null);
+  }
+
+  /** The same settings with another ban timeout. */
+  public ProbeSettings withBanTimeout(java.time.Duration d) {
+    return new ProbeSettings(iamGroups, sudoGroups, keyCacheTtl, maxRetry, expected, loginUser, d);
+  }
 
   public ProbeSettings {
+    if (banTimeout == null) {
+      banTimeout = java.time.Duration.ofSeconds(40);
+    }
     iamGroups = List.copyOf(iamGroups);
     sudoGroups = List.copyOf(sudoGroups);
   }
