@@ -228,15 +228,14 @@ class BatchSyncTest(unittest.TestCase):
 
         S.os.rename = rename
         try:
-            with self.assertRaises(OSError):
+            with self.assertRaises(S.AccountDbError) as ctx:
                 self.sync(groups)
         finally:
             S.os.rename = real
+        self.assertEqual(ctx.exception.partial, ["gshadow", "shadow", "group"])
         # gshadow, shadow and group are in place, passwd is not: no account exists yet
         self.assertFalse(any(u["uid"] >= R[0] for u in K.read_passwd(self.root).values()))
-        for f in os.listdir(os.path.join(self.root, "etc")):  # the crashed process's temporary file
-            if f.startswith(".passwd.kiln."):
-                os.unlink(os.path.join(self.root, "etc", f))
+        self.assertEqual([f for f in os.listdir(os.path.join(self.root, "etc")) if ".tmp" in f], [])
         s = self.sync(groups)
         self.assertEqual(s.failures, 0)
         pw = K.read_passwd(self.root)
