@@ -399,7 +399,7 @@ public final class CandidateSandbox {
 
   /** Runs a shell command inside the candidate, as root. */
   public static Procs.Result exec(State s, String shell, Duration timeout) throws KilnException {
-    if (s.pid1 <= 0 || ProcessHandle.of(s.pid1).isEmpty()) {
+    if (s.pid1 <= 0 || !running(s.pid1)) {
       throw new KilnException("the candidate " + s.instanceId + " is not running");
     }
     return Procs.run(execIn(s, List.of("/bin/sh", "-c", shell)), timeout, Map.of("LC_ALL", "C"));
@@ -513,8 +513,22 @@ public final class CandidateSandbox {
   }
 
   private static void waitGone(long pid) {
-    for (int i = 0; i < 100 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false); i++) {
+    for (int i = 0; i < 100 && running(pid); i++) {
       sleep(20);
+    }
+  }
+
+  /**
+   * True while PID runs. A zombie counts as gone: when the launching JVM has exited (a kept
+   * candidate, a later Maven run) our processes' parent is whatever reaper adopted them.
+   */
+  static boolean running(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+      int close = stat.lastIndexOf(')');
+      return close > 0 && close + 2 < stat.length() && stat.charAt(close + 2) != 'Z' && stat.charAt(close + 2) != 'X';
+    } catch (IOException e) {
+      return false;
     }
   }
 
@@ -536,7 +550,7 @@ public final class CandidateSandbox {
         out.add("listener pid " + src.hostPid());
       }
     }
-    if (s.pid1 > 0 && ProcessHandle.of(s.pid1).map(ProcessHandle::isAlive).orElse(false)) {
+    if (s.pid1 > 0 && running(s.pid1)) {
       out.add("candidate pid " + s.pid1);
     }
     if (s.dir != null && Files.exists(s.dir)) {
