@@ -1,9 +1,11 @@
 """Kiln IAM access: code shared by /usr/libexec/kiln/authorized-keys and /usr/libexec/kiln/sync-users.
 
-Standard library only, Python 3.9+. Modules that cost start-up time (ssl, hmac, hashlib, xml.etree,
-subprocess, ...) are imported inside the functions that need them, and json, urllib and http.client
-are not used on the key command's path at all (they import re, enum and email: ~30 ms), so that the
-cached path pays for little more than the interpreter (`python3 -IS`: ~8 ms).
+Standard library only, Python 3.9+. Modules that cost start-up time (ssl, xml.etree, subprocess,
+...) are imported inside the functions that need them; json, urllib, http.client, hashlib and hmac
+are not used on the key command's path at all (they import re, enum, email, OpenSSL: ~30 ms), `os`
+is loaded lazily (the cached path uses `posix`), and host names reach getaddrinfo as bytes (a str
+loads the idna codec: re, enum, unicodedata). The cached path loads kiln_iam, _json and syslog and
+pays for little more than the interpreter (`python3 -IS`: ~8 ms); see docs/benchmarks-access.md.
 
 Configuration: /etc/kiln/access.json (keys in docs/contracts.md). The standard AWS environment
 variables override it: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_REGION,
