@@ -100,12 +100,38 @@ public abstract class AbstractKilnMojo extends AbstractMojo {
       getLog().info("Skipping Kiln " + goal() + " (" + Props.SKIP + " or the goal's skip is set)");
       return;
     }
+    long start = System.nanoTime();
     try {
       run();
     } catch (KilnException e) {
       throw new MojoExecutionException(describe(e), e);
+    } finally {
+      recordStepTime(goal(), (System.nanoTime() - start) / 1_000_000);
     }
   }
+
+  /**
+   * Logs the goal's time and keeps it in the project's properties ({@code kiln.time.<goal>}), so
+   * the last goal of a build can print the time of each step.
+   */
+  private void recordStepTime(String goal, long millis) {
+    if (project == null) {
+      return;
+    }
+    Properties props = project.getProperties();
+    props.setProperty("kiln.time." + goal, Long.toString(millis));
+    StringBuilder steps = new StringBuilder();
+    for (String g : STEPS) {
+      String t = props.getProperty("kiln.time." + g);
+      if (t != null) {
+        steps.append(steps.length() == 0 ? "" : ", ").append(g).append(' ').append(t).append(" ms");
+      }
+    }
+    getLog().info("Kiln " + goal + " took " + millis + " ms" + ("terminate".equals(goal) ? " — steps: " + steps : ""));
+  }
+
+  private static final java.util.List<String> STEPS =
+      java.util.List.of("render", "validate", "bake", "launch", "verify", "terminate");
 
   /** The goal's name, for messages. */
   protected abstract String goal();
