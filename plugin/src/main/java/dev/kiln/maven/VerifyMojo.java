@@ -4,6 +4,7 @@ import dev.kiln.probe.Verifier;
 import dev.kiln.spec.KilnException;
 import dev.kiln.spec.KilnSpec;
 import dev.kiln.spec.Props;
+import java.nio.file.Path;
 import org.apache.maven.plugins.annotations.LifecyclePhase;
 import org.apache.maven.plugins.annotations.Mojo;
 import org.apache.maven.plugins.annotations.Parameter;
@@ -27,6 +28,14 @@ public class VerifyMojo extends AbstractKilnMojo {
   @Parameter(property = Props.VERIFY_SKIP, defaultValue = "false")
   boolean skipVerify;
 
+  /**
+   * AWS only: {@code <iamUser>} and {@code <keyFile>}, an existing IAM user (in an authorized group,
+   * ideally with sudo) to probe as; see {@link VerifyParams}. The sandbox creates its own test users.
+   *
+   * @since 0.1.0
+   */
+  @Parameter VerifyParams verify;
+
   @Override
   protected String goal() {
     return "verify";
@@ -39,7 +48,18 @@ public class VerifyMojo extends AbstractKilnMojo {
 
   @Override
   protected void run() throws KilnException {
-    KilnSpec spec = KilnSpec.parse(rawParameters(), project.getBasedir().toPath());
-    Verifier.verify(spec.outputDir(), spec, getLog()::info);
+    Path base = project.getBasedir().toPath();
+    KilnSpec spec = KilnSpec.parse(rawParameters(), base);
+    String user = prop(Props.VERIFY_IAM_USER, verify == null ? null : verify.iamUser);
+    String key = prop(Props.VERIFY_KEY_FILE, verify == null ? null : verify.keyFile);
+    Verifier.verify(spec.outputDir(), spec, user, key == null ? null : base.resolve(key), getLog()::info);
+  }
+
+  private String prop(String property, String pomValue) {
+    String v = session == null ? null : session.getUserProperties().getProperty(property);
+    if (v == null && session != null) {
+      v = session.getSystemProperties().getProperty(property);
+    }
+    return v != null ? v : pomValue;
   }
 }

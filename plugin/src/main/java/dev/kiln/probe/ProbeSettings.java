@@ -14,6 +14,9 @@ import java.util.List;
  *     null skips that control
  * @param loginUser the image's default login user (also tried with a password)
  * @param banTimeout how long after the first failure a ban may take (fail2ban's polling: ≈2–9 s)
+ * @param existingUser where probes may not create IAM users (AWS): the local name of an existing
+ *     IAM user in an authorized group ({@code <verify><iamUser>}), else null
+ * @param existingKey that user's private key ({@code <verify><keyFile>}), else null
  */
 public record ProbeSettings(
     List<String> iamGroups,
@@ -22,17 +25,26 @@ public record ProbeSettings(
     int maxRetry,
     CheckInput expected,
     String loginUser,
-    java.time.Duration banTimeout) {
+    java.time.Duration banTimeout,
+    String existingUser,
+    Ssh.Key existingKey) {
 
   /** With the default ban timeout (40 s). */
   public ProbeSettings(
       List<String> iamGroups, List<String> sudoGroups, int keyCacheTtl, int maxRetry, CheckInput expected, String loginUser) {
-    this(iamGroups, sudoGroups, keyCacheTtl, maxRetry, expected, loginUser, null);
+    this(iamGroups, sudoGroups, keyCacheTtl, maxRetry, expected, loginUser, null, null, null);
   }
 
   /** The same settings with another ban timeout. */
   public ProbeSettings withBanTimeout(java.time.Duration d) {
-    return new ProbeSettings(iamGroups, sudoGroups, keyCacheTtl, maxRetry, expected, loginUser, d);
+    return new ProbeSettings(
+        iamGroups, sudoGroups, keyCacheTtl, maxRetry, expected, loginUser, d, existingUser, existingKey);
+  }
+
+  /** The same settings probing as an existing IAM user (AWS). */
+  public ProbeSettings withExistingUser(String user, Ssh.Key key) {
+    return new ProbeSettings(
+        iamGroups, sudoGroups, keyCacheTtl, maxRetry, expected, loginUser, banTimeout, user, key);
   }
 
   public ProbeSettings {

@@ -47,6 +47,10 @@ public final class Prober {
   private String sudoGroup;
   private String nonSudoGroup;
   private String candidateHostKey;
+  /** Login names: the test users, or one existing user for both roles (AWS). */
+  private String user = USER;
+  private String admin = ADMIN;
+  private boolean existing;
 
   public Prober(Target target, ProbeSettings settings, Consumer<String> log) {
     this.t = target;
@@ -181,6 +185,23 @@ public final class Prober {
   }
 
   private void setUp() throws KilnException {
+    if (!t.createsIamUsers()) {
+      if (cfg.existingUser() == null || cfg.existingKey() == null) {
+        throw new KilnException(
+            "verify.iamUser",
+            "probing a candidate outside the sandbox needs an existing IAM user in an authorized group"
+                + " and its private key: <verify><iamUser> and <verify><keyFile>"
+                + " (-Dkiln.verify.iamUser, -Dkiln.verify.keyFile)",
+            List.of(),
+            null);
+      }
+      existing = true;
+      user = cfg.existingUser();
+      admin = cfg.existingUser();
+      keys.put(user, cfg.existingKey());
+      log.accept("  probing as the existing IAM user " + user + " (no IAM changes are made)");
+      return;
+    }
     List<String> groups = cfg.iamGroups();
     nonSudoGroup = groups.stream().filter(g -> !cfg.sudoGroups().contains(g)).findFirst().orElse(null);
     sudoGroup =
@@ -189,9 +210,6 @@ public final class Prober {
             .findFirst()
             .orElse(null);
     loginGroup = nonSudoGroup != null ? nonSudoGroup : groups.isEmpty() ? sudoGroup : groups.get(0);
-    if (!t.createsIamUsers()) {
-      throw new KilnException("verify needs IAM test users: only the sandbox creates them");
-    }
     IamClient iam = t.iam();
     try {
       List<String> all = new ArrayList<>(groups);
@@ -262,26 +280,32 @@ public final class Prober {
   }
 
   private Attempt login(String source, String user) throws KilnException {
-    return Ssh.withKey(t.port(source), user, keys.get(user));
+    return Ssh.withKey(t.host(), t.port(source), user, keys.get(user));
   }
 
   // --- controls --------------------------------------------------------------------------------
 
   private R activeKey() throws Exception {
-    Attempt a = login("user", USER);
+    Attempt a = login("user", user);
     try {
       if (a.kind() != Kind.LOGGED_IN) {
-        return R.fail(USER + " could not log in: " + a.detail(), "key " + keys.get(USER).fingerprint());
+        return R.fail(user + " could not log in: " + a.detail(), "key " + keys.get(user).fingerprint());
       }
       candidateHostKey = a.hostKey();
       Ssh.Exec id = Ssh.run(a.session(), "id; hostname");
-      return R.pass("logged in as " + USER, id.all());
+      return R.pass("logged in as " + user, id.all());
     } finally {
       a.close();
     }
   }
 
   private R sudo() throws Exception {
+    if (existing) {
+      Ssh.Exec e = asAdmin("sudo -n true");
+      return R.skip(
+          "with one existing user only its own sudo can be seen (sudo -n true: exit " + e.exit()
+              + "); 'only the sudo group' needs the sandbox's test users");
+    }
     if (sudoGroup == null) {
       return R.skip("no <access><sudoGroups> among the authorized groups: nothing to test");
     }
@@ -320,10 +344,10 @@ public final class Prober {
   }
 
   private Ssh.Exec asAdmin(String command) throws Exception {
-    Attempt a = login("user", ADMIN);
+    Attempt a = login("user", admin);
     try {
       if (a.kind() != Kind.LOGGED_IN) {
-        throw new IOException(ADMIN + " could not log in: " + a.detail());
+        throw new IOException(admin + " could not log in: " + a.detail());
       }
       return Ssh.run(a.session(), command);
     } finally {
@@ -332,8 +356,11 @@ public final class Prober {
   }
 
   private R sshdEffective() throws Exception {
-    if (sudoGroup == null) {
+    if (!existing && sudoGroup == null) {
       return R.skip("needs a sudo group to read sshd -T");
+    }
+    if (existing && asAdmin("sudo -n true").exit() != 0) {
+      return R.skip("the configured IAM user has no sudo: cannot read sshd -T");
     }
     Ssh.Exec test = asAdmin("sudo -n /usr/sbin/sshd -t");
     if (test.exit() != 0) {
@@ -341,8 +368,7 @@ public final class Prober {
     }
     Ssh.Exec eff =
         asAdmin(
-            "sudo -n /usr/sbin/sshd -T -C user=" + USER + ",host=probe.example,addr="
-                + t.sourceAddress("user"));
+            "sudo -n /usr/sbin/sshd -T -C user=" + user + ",host=probe.example,addr=" + matchAddress());
     if (eff.exit() != 0) {
       return R.fail("sshd -T failed (exit " + eff.exit() + ")", eff.all());
     }
@@ -364,6 +390,12 @@ public final class Prober {
         b + "\n" + summary);
   }
 
+  /** The source address for sshd -T -C: the real one when known, else a documentation address. */
+  private String matchAddress() throws KilnException {
+    String a = t.sourceAddress("user");
+    return a.matches("[0-9.]+|[0-9a-fA-F:]+") ? a : "192.0.2.10";
+  }
+
   private static String summary(String sshdT) {
     StringBuilder b = new StringBuilder();
     for (String l : sshdT.split("\n")) {
@@ -378,8 +410,11 @@ public final class Prober {
   }
 
   private R shadow() throws Exception {
-    if (sudoGroup == null) {
+    if (!existing && sudoGroup == null) {
       return R.skip("needs a sudo group to read /etc/shadow");
+    }
+    if (existing && asAdmin("sudo -n true").exit() != 0) {
+      return R.skip("the configured IAM user has no sudo: cannot read /etc/shadow");
     }
     Ssh.Exec e =
         asAdmin(
@@ -424,10 +459,17 @@ public final class Prober {
   private R rootLogin() throws Exception {
     int port = t.port("probe");
     StringBuilder ev = new StringBuilder();
-    Attempt pw = negative(() -> Ssh.withPassword(port, "root", "root"));
+    Attempt pw = negative(() -> Ssh.withPassword(t.host(), port, "root", "root"));
     ev.append("root, password: ").append(pw.kind()).append(" — ").append(pw.detail()).append('\n');
     pw.close();
-    Attempt key = negative(() -> Ssh.withKey(port, "root", keys.get(ROOT)));
+    if (existing) {
+      Attempt k = negative(() -> Ssh.withKey(t.host(), port, "root", keys.get(user)));
+      ev.append("root, key of ").append(user).append(": ").append(k.kind()).append(" — ").append(k.detail()).append('\n');
+      k.close();
+      return judgeRefused(
+          List.of(pw, k), "root is refused with a password and with an IAM user's key (no IAM user 'root' is created outside the sandbox)", ev);
+    }
+    Attempt key = negative(() -> Ssh.withKey(t.host(), port, "root", keys.get(ROOT)));
     ev.append("root, key of IAM user 'root' (").append(keys.get(ROOT).fingerprint()).append("): ")
         .append(key.kind()).append(" — ").append(key.detail()).append('\n');
     key.close();
@@ -448,13 +490,13 @@ public final class Prober {
     int port = t.port("probe");
     StringBuilder ev = new StringBuilder();
     List<Attempt> all = new ArrayList<>();
-    List<String> users = new ArrayList<>(List.of(USER, ADMIN));
-    if (cfg.loginUser() != null) {
+    List<String> users = new ArrayList<>(existing ? List.of(user) : List.of(USER, ADMIN));
+    if (cfg.loginUser() != null && !users.contains(cfg.loginUser())) {
       users.add(cfg.loginUser());
     }
     for (String u : users) {
-      Attempt p = negative(() -> Ssh.withPassword(port, u, "kiln-probe-password"));
-      Attempt k = negative(() -> Ssh.withKeyboardInteractive(port, u, "kiln-probe-password"));
+      Attempt p = negative(() -> Ssh.withPassword(t.host(), port, u, "kiln-probe-password"));
+      Attempt k = negative(() -> Ssh.withKeyboardInteractive(t.host(), port, u, "kiln-probe-password"));
       ev.append(u).append(", password: ").append(p.kind()).append(" — ").append(p.detail()).append('\n');
       ev.append(u).append(", keyboard-interactive: ").append(k.kind()).append(" — ").append(k.detail()).append('\n');
       p.close();
@@ -466,6 +508,9 @@ public final class Prober {
   }
 
   private R revoked(String user, boolean delete) throws Exception {
+    if (existing) {
+      return R.skip("changes IAM: runs only with the sandbox's test users");
+    }
     Attempt before = login("user", user);
     before.close();
     if (before.kind() != Kind.LOGGED_IN) {
@@ -484,7 +529,7 @@ public final class Prober {
     StringBuilder ev = new StringBuilder((delete ? "DeleteSSHPublicKey " : "UpdateSSHPublicKey Inactive ") + keyId + "\n");
     while (true) {
       long el = (System.nanoTime() - t0) / 1_000_000;
-      Attempt a = negative(() -> Ssh.withKey(portQuiet("probe"), user, keys.get(user)));
+      Attempt a = negative(() -> Ssh.withKey(t.host(), portQuiet("probe"), user, keys.get(user)));
       a.close();
       el = (System.nanoTime() - t0) / 1_000_000;
       ev.append("+").append(el).append(" ms: ").append(a.kind()).append('\n');
@@ -512,6 +557,9 @@ public final class Prober {
   }
 
   private R groupRemoval() throws Exception {
+    if (existing) {
+      return R.skip("changes IAM: runs only with the sandbox's test users");
+    }
     if (cfg.iamGroups().isEmpty()) {
       return R.skip("<access><iamGroups> is empty: every IAM user is authorized, no group to leave");
     }
@@ -523,7 +571,7 @@ public final class Prober {
     t.iam().removeUserFromGroup(r -> r.userName(GONE).groupName(loginGroup));
     String sync = sync();
     Optional<String[]> local = t.rootExec("getent passwd " + GONE + "; passwd -S " + GONE + " 2>&1");
-    Attempt after = negative(() -> Ssh.withKey(portQuiet("probe"), GONE, keys.get(GONE)));
+    Attempt after = negative(() -> Ssh.withKey(t.host(), portQuiet("probe"), GONE, keys.get(GONE)));
     after.close();
     String ev =
         "RemoveUserFromGroup " + GONE + " " + loginGroup + "\nsync-users: " + (sync == null ? "-" : sync.strip())
@@ -538,6 +586,11 @@ public final class Prober {
   }
 
   private R fail2ban() throws Exception {
+    if (existing) {
+      return R.skip(
+          "needs two source addresses (one banned, one not) and a way to lift the ban: runs in the"
+              + " sandbox; here the runner is in the trusted CIDRs that fail2ban ignores");
+    }
     String attacker = t.sourceAddress("attacker");
     int port = t.port("attacker");
     t.unban(attacker);
@@ -546,7 +599,7 @@ public final class Prober {
     Ssh.Key wrong = Ssh.newKey("attacker");
     int tries = 0;
     for (int i = 0; i < cfg.maxRetry() + 1; i++) {
-      Attempt a = Ssh.withKey(port, USER, wrong);
+      Attempt a = Ssh.withKey(t.host(), port, USER, wrong);
       a.close();
       tries++;
       ev.append("attempt ").append(i + 1).append(" from ").append(attacker).append(": ").append(a.kind()).append('\n');
@@ -558,7 +611,7 @@ public final class Prober {
     String lastBanner = "";
     long wait = cfg.banTimeout().toMillis();
     while ((System.nanoTime() - t0) / 1_000_000 < wait) {
-      lastBanner = banner(port);
+      lastBanner = banner(t.host(), port);
       if (!lastBanner.startsWith("SSH-")) {
         banAt = (System.nanoTime() - t0) / 1_000_000;
         break;
@@ -613,9 +666,9 @@ public final class Prober {
   }
 
   /** The first line the server sends on 127.0.0.1:port, or the error. */
-  static String banner(int port) {
+  static String banner(String host, int port) {
     try (Socket c = new Socket()) {
-      c.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 2000);
+      c.connect(new InetSocketAddress(host, port), 2000);
       c.setSoTimeout(3000);
       InputStream in = c.getInputStream();
       StringBuilder b = new StringBuilder();

@@ -43,6 +43,11 @@ public final class SandboxTarget implements Target {
   }
 
   @Override
+  public String host() {
+    return "127.0.0.1";
+  }
+
+  @Override
   public int port(String source) throws KilnException {
     return CandidateSandbox.source(state, source).port();
   }

@@ -88,31 +88,48 @@ public final class Ssh {
     }
   }
 
+  /** Loads an existing private key (OpenSSH or PEM) and derives its public line. */
+  public static Key loadKey(Path file) throws IOException {
+    try {
+      byte[] prv = Files.readAllBytes(file);
+      Path pubFile = Path.of(file + ".pub");
+      byte[] pub = Files.isRegularFile(pubFile) ? Files.readAllBytes(pubFile) : null;
+      KeyPair kp = KeyPair.load(new JSch(), prv, pub);
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      kp.writePublicKey(out, "kiln-verify");
+      String fp = kp.getFingerPrint();
+      kp.dispose();
+      return new Key(out.toString(StandardCharsets.UTF_8).strip(), prv, fp);
+    } catch (JSchException e) {
+      throw new IOException("cannot read the private key " + file + ": " + e.getMessage(), e);
+    }
+  }
+
   /** Logs in with a key. */
-  public static Attempt withKey(int port, String user, Key key) {
+  public static Attempt withKey(String host, int port, String user, Key key) {
     JSch jsch = new JSch();
     try {
       jsch.addIdentity(user + "-probe", key.privateKey(), null, null);
     } catch (JSchException e) {
       return new Attempt(Kind.NO_CONNECTION, "bad identity: " + e.getMessage(), null, null);
     }
-    return connect(jsch, port, user, "publickey", null);
+    return connect(jsch, host, port, user, "publickey", null);
   }
 
   /** Tries {@code password} authentication only. */
-  public static Attempt withPassword(int port, String user, String password) {
-    return connect(new JSch(), port, user, "password", password);
+  public static Attempt withPassword(String host, int port, String user, String password) {
+    return connect(new JSch(), host, port, user, "password", password);
   }
 
   /** Tries {@code keyboard-interactive} only, answering every prompt with {@code password}. */
-  public static Attempt withKeyboardInteractive(int port, String user, String password) {
-    return connect(new JSch(), port, user, "keyboard-interactive", password);
+  public static Attempt withKeyboardInteractive(String host, int port, String user, String password) {
+    return connect(new JSch(), host, port, user, "keyboard-interactive", password);
   }
 
-  private static Attempt connect(JSch jsch, int port, String user, String methods, String password) {
+  private static Attempt connect(JSch jsch, String host, int port, String user, String methods, String password) {
     Session s = null;
     try {
-      s = jsch.getSession(user, "127.0.0.1", port);
+      s = jsch.getSession(user, host, port);
       s.setConfig("StrictHostKeyChecking", "no");
       s.setConfig("PreferredAuthentications", methods);
       s.setConfig("MaxAuthTries", "1");

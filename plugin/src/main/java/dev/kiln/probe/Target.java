@@ -4,8 +4,11 @@ import dev.kiln.spec.KilnException;
 import java.util.Optional;
 import software.amazon.awssdk.services.iam.IamClient;
 
-/** A running candidate as the probes see it. Ports are always on 127.0.0.1. */
+/** A running candidate as the probes see it. */
 public interface Target extends AutoCloseable {
+  /** The address probes dial: 127.0.0.1 in the sandbox, the instance's address on AWS. */
+  String host();
+
   /** Named ways in: {@code user} (authorized logins), {@code attacker}, {@code probe}. */
   int port(String source) throws KilnException;
 

@@ -54,8 +54,19 @@ public final class Verifier {
         loginUser);
   }
 
-  /** Probes the recorded candidate and writes the report. Throws when any control failed. */
+  /** Probes the recorded candidate (sandbox) and writes the report. Throws when any control failed. */
   public static Result verify(Path outputDir, KilnSpec spec, Consumer<String> log) throws KilnException {
+    return verify(outputDir, spec, null, null, log);
+  }
+
+  /**
+   * Probes the recorded candidate and writes the report. Outside the sandbox the probes log in as
+   * {@code existingUser} with {@code keyFile} ({@code <verify><iamUser>}, {@code <verify><keyFile>})
+   * and make no IAM changes. Throws when any control failed.
+   */
+  public static Result verify(
+      Path outputDir, KilnSpec spec, String existingUser, Path keyFile, Consumer<String> log)
+      throws KilnException {
     Map<String, Object> rec =
         Launcher.running(outputDir)
             .orElseThrow(
@@ -69,25 +80,35 @@ public final class Verifier {
       recipe = spec.recipes().get(0).id();
     }
     ProbeSettings settings = settings(spec, outputDir, recipe);
-    if (!"sandbox".equals(cloud)) {
-      throw new KilnException(
-          "cloud",
-          "kiln:verify probes sandbox candidates; probing an AWS candidate needs test IAM users"
-              + " (<verify><iamUser>), which this version does not support yet",
-          List.of(),
-          null);
-    }
-    @SuppressWarnings("unchecked")
-    CandidateSandbox.State state = CandidateSandbox.fromMap((Map<String, Object>) rec.get("sandbox"));
-    Path cache = Path.of((String) rec.get("sandboxCacheDir"));
-    log.accept("Verifying candidate " + state.instanceId + " of " + state.amiId);
     List<Control> controls;
-    try (SandboxTarget t = new SandboxTarget(state, cache)) {
-      controls = new Prober(t, settings, log).run();
+    String instanceId = (String) rec.get("instanceId");
+    String amiId = (String) rec.get("amiId");
+    if ("sandbox".equals(cloud)) {
+      @SuppressWarnings("unchecked")
+      CandidateSandbox.State state = CandidateSandbox.fromMap((Map<String, Object>) rec.get("sandbox"));
+      Path cache = Path.of((String) rec.get("sandboxCacheDir"));
+      log.accept("Verifying candidate " + state.instanceId + " of " + state.amiId);
+      try (SandboxTarget t = new SandboxTarget(state, cache)) {
+        controls = new Prober(t, settings, log).run();
+      }
+    } else {
+      if (existingUser != null && keyFile != null) {
+        try {
+          settings = settings.withExistingUser(existingUser, Ssh.loadKey(keyFile));
+        } catch (IOException e) {
+          throw new KilnException("verify.keyFile", e.getMessage(), List.of(), e);
+        }
+      }
+      String host = (String) rec.get("host");
+      int port = ((Number) rec.get("port")).intValue();
+      log.accept("Verifying candidate " + instanceId + " of " + amiId + " at " + host + ":" + port);
+      try (HostTarget t = new HostTarget(host, port)) {
+        controls = new Prober(t, settings, log).run();
+      }
     }
     Path dir = outputDir.resolve("report");
     try {
-      Report.write(dir, new Report.Subject(state.instanceId, state.amiId, cloud, recipe), controls);
+      Report.write(dir, new Report.Subject(instanceId, amiId, cloud, recipe), controls);
     } catch (IOException e) {
       throw new KilnException("outputDir", "cannot write the report in " + dir + ": " + e.getMessage(), List.of(), e);
     }
@@ -102,7 +123,7 @@ public final class Verifier {
         details.add(c.id() + ": expected " + c.expected() + "; observed " + c.observed());
       }
       throw new KilnException(
-          "hardening control(s) failed on " + state.instanceId + ": "
+          "hardening control(s) failed on " + instanceId + ": "
               + String.join(", ", r.failed().stream().map(Control::id).toList()) + " (report: "
               + dir.resolve(Report.HTML) + ")",
           details);

@@ -100,6 +100,8 @@ public final class Props {
   public static final String LAUNCH_SUBNET_ID = "kiln.launch.subnetId";
   public static final String LAUNCH_INSTANCE_PROFILE = "kiln.launch.instanceProfile";
   public static final String POLICY_SKIP = "kiln.policy.skip";
+  public static final String VERIFY_IAM_USER = "kiln.verify.iamUser";
+  public static final String VERIFY_KEY_FILE = "kiln.verify.keyFile";
   public static final String KEEP = "kiln.keep";
   public static final String PRUNE_KEEP = "kiln.prune.keep";
   public static final String PRUNE_DRY_RUN = "kiln.prune.dryRun";
