@@ -8,7 +8,7 @@ public class LaunchParams {
   /** Permits 0.0.0.0/0 and ::/0 in hardening.trustedCidrs for the candidate's security group. Default false. @since 0.1.0 */
   String allowWorld;
 
-  /** How long to wait for the candidate's SSH banner, in seconds. Default 300 (AWS), 60 (sandbox). @since 0.1.0 */
+  /** How long to wait for the candidate's SSH banner, in seconds. Default 300. @since 0.1.0 */
   String timeout;
 
   /** AWS: the candidate's instance type. Default t3.micro. @since 0.1.0 */
