@@ -103,9 +103,31 @@ public final class ImageCatalog {
     }
   }
 
-  /** Newest by CreationDate, ties broken by id. */
+  /**
+   * When Kiln baked the image, to the millisecond: CreationDate has whole seconds (and all
+   * images restored into the sandbox's emulator share one), so it cannot order quick rebakes.
+   */
+  public static final String TAG_BAKED_AT = "kiln:baked-at";
+
+  private static final java.time.format.DateTimeFormatter BAKED_AT =
+      java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'")
+          .withZone(java.time.ZoneOffset.UTC);
+
+  /** The {@link #TAG_BAKED_AT} value of {@code t}: ISO-8601 UTC with milliseconds. */
+  public static String bakedAt(java.time.Instant t) {
+    return BAKED_AT.format(t);
+  }
+
+  /**
+   * Oldest to newest: by Kiln's bake time where the image has it, else by CreationDate (both
+   * ISO-8601 UTC, so they compare as text), ties broken by id.
+   */
   public static final Comparator<Image> NEWEST =
-      Comparator.comparing((Image i) -> i.creationDate() == null ? "" : i.creationDate())
+      Comparator.comparing(
+              (Image i) ->
+                  tags(i)
+                      .getOrDefault(
+                          TAG_BAKED_AT, i.creationDate() == null ? "" : i.creationDate()))
           .thenComparing(Image::imageId);
 
   public Image describe(String imageId) throws KilnException {

@@ -326,6 +326,7 @@ public final class Bakery {
     t.put(TAG_VERSION, req.kilnVersion());
     t.put(ImageCatalog.TAG_RUN_ID, runId);
     t.put(TAG_SOURCE_AMI, sourceAmi);
+    t.put(ImageCatalog.TAG_BAKED_AT, ImageCatalog.bakedAt(java.time.Instant.now()));
     if (req.projectCoordinates() != null) {
       t.put(TAG_PROJECT, req.projectCoordinates());
     }
