@@ -64,7 +64,11 @@ public final class AwsClients implements AutoCloseable {
 
   /** An EC2 client for {@code region}. */
   public Ec2Client ec2(String region) {
-    var b = Ec2Client.builder().httpClient(http).credentialsProvider(credentials).region(Region.of(region));
+    var b =
+        Ec2Client.builder()
+            .httpClient(http)
+            .credentialsProvider(credentials)
+            .region(Region.of(region));
     if (settings.endpoint() != null) {
       b.endpointOverride(settings.endpoint());
     }
@@ -73,7 +77,11 @@ public final class AwsClients implements AutoCloseable {
 
   /** An IAM client (global service; signed for us-east-1 unless overridden). */
   public IamClient iam() {
-    var b = IamClient.builder().httpClient(http).credentialsProvider(credentials).region(Region.AWS_GLOBAL);
+    var b =
+        IamClient.builder()
+            .httpClient(http)
+            .credentialsProvider(credentials)
+            .region(Region.AWS_GLOBAL);
     if (settings.endpoint() != null) {
       b.endpointOverride(settings.endpoint()).region(Region.US_EAST_1);
     }

@@ -7,8 +7,8 @@ import java.util.Map;
 
 /**
  * How to reach AWS: profile ({@code -Dkiln.aws.profile}), region ({@code -Dkiln.aws.region}),
- * endpoint override ({@code -Dkiln.aws.endpoint}), and optionally static credentials (the
- * sandbox's emulator). Anything unset comes from the SDK's default chains.
+ * endpoint override ({@code -Dkiln.aws.endpoint}), and optionally static credentials (the sandbox's
+ * emulator). Anything unset comes from the SDK's default chains.
  */
 public record AwsSettings(
     String profile, String region, URI endpoint, String accessKeyId, String secretAccessKey) {
@@ -27,8 +27,8 @@ public record AwsSettings(
   }
 
   /**
-   * Whether AWS credentials are configured for the default chain: {@code AWS_ACCESS_KEY_ID},
-   * {@code AWS_PROFILE}, or {@code ~/.aws/credentials}. Decides the default cloud.
+   * Whether AWS credentials are configured for the default chain: {@code AWS_ACCESS_KEY_ID}, {@code
+   * AWS_PROFILE}, or {@code ~/.aws/credentials}. Decides the default cloud.
    */
   public static boolean credentialsConfigured(Map<String, String> env, Path home) {
     if (notBlank(env.get("AWS_ACCESS_KEY_ID")) || notBlank(env.get("AWS_PROFILE"))) {

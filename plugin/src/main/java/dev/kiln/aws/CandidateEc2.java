@@ -30,7 +30,8 @@ public final class CandidateEc2 {
   private CandidateEc2() {}
 
   /** What was created; {@code securityGroupId} is known before the instance. */
-  public record Created(String instanceId, String securityGroupId, String publicIp, String privateIp) {
+  public record Created(
+      String instanceId, String securityGroupId, String publicIp, String privateIp) {
     /** The address to reach: public if any, else private. */
     public String host() {
       return publicIp != null && !publicIp.isBlank() ? publicIp : privateIp;
@@ -55,7 +56,9 @@ public final class CandidateEc2 {
       if ((t.equals("0.0.0.0/0") || t.equals("::/0")) && !allowWorld) {
         throw new KilnException(
             "hardening.trustedCidrs",
-            "'" + t + "' opens SSH to the whole Internet; list your networks instead, or set"
+            "'"
+                + t
+                + "' opens SSH to the whole Internet; list your networks instead, or set"
                 + " <launch><allowWorld>true</allowWorld> (-Dkiln.launch.allowWorld=true) if you"
                 + " really mean it",
             List.of(),
@@ -89,14 +92,21 @@ public final class CandidateEc2 {
         vpcId = ec2.describeSubnets(r -> r.subnetIds(subnetId)).subnets().get(0).vpcId();
       }
       String vpc = vpcId;
-      List<Tag> tags = List.of(tag(TAG_RUN_ID, runId), tag(TAG_ROLE, "candidate"), tag("Name", "kiln-candidate-" + runId));
+      List<Tag> tags =
+          List.of(
+              tag(TAG_RUN_ID, runId),
+              tag(TAG_ROLE, "candidate"),
+              tag("Name", "kiln-candidate-" + runId));
       sg =
           ec2.createSecurityGroup(
                   r -> {
                     r.groupName("kiln-candidate-" + runId)
                         .description("Kiln candidate " + runId + ": SSH from trusted CIDRs only")
                         .tagSpecifications(
-                            TagSpecification.builder().resourceType(ResourceType.SECURITY_GROUP).tags(tags).build());
+                            TagSpecification.builder()
+                                .resourceType(ResourceType.SECURITY_GROUP)
+                                .tags(tags)
+                                .build());
                     if (vpc != null) {
                       r.vpcId(vpc);
                     }
@@ -140,8 +150,14 @@ public final class CandidateEc2 {
                                     .httpEndpoint(InstanceMetadataEndpointState.ENABLED)
                                     .httpPutResponseHopLimit(1))
                         .tagSpecifications(
-                            TagSpecification.builder().resourceType(ResourceType.INSTANCE).tags(tags).build(),
-                            TagSpecification.builder().resourceType(ResourceType.VOLUME).tags(tags).build());
+                            TagSpecification.builder()
+                                .resourceType(ResourceType.INSTANCE)
+                                .tags(tags)
+                                .build(),
+                            TagSpecification.builder()
+                                .resourceType(ResourceType.VOLUME)
+                                .tags(tags)
+                                .build());
                     if (subnetId != null && !subnetId.isBlank()) {
                       r.subnetId(subnetId);
                     }
@@ -163,7 +179,8 @@ public final class CandidateEc2 {
       ec2.waiter()
           .waitUntilInstanceRunning(
               r -> r.instanceIds(id), w -> w.waitTimeout(timeout).maxAttempts(Integer.MAX_VALUE));
-      Instance running = ec2.describeInstances(r -> r.instanceIds(id)).reservations().get(0).instances().get(0);
+      Instance running =
+          ec2.describeInstances(r -> r.instanceIds(id)).reservations().get(0).instances().get(0);
       return new Created(id, sg, running.publicIpAddress(), running.privateIpAddress());
     } catch (SdkException e) {
       throw new KilnException("cannot launch the candidate in EC2: " + e.getMessage(), e);
@@ -171,7 +188,8 @@ public final class CandidateEc2 {
   }
 
   /** Terminates the instance (waiting until it is gone) and deletes the group; idempotent. */
-  public static List<String> terminate(Ec2Client ec2, String instanceId, String securityGroupId, Duration timeout) {
+  public static List<String> terminate(
+      Ec2Client ec2, String instanceId, String securityGroupId, Duration timeout) {
     List<String> removed = new ArrayList<>();
     if (instanceId != null) {
       try {
@@ -185,7 +203,8 @@ public final class CandidateEc2 {
           ec2.terminateInstances(r -> r.instanceIds(instanceId));
           ec2.waiter()
               .waitUntilInstanceTerminated(
-                  r -> r.instanceIds(instanceId), w -> w.waitTimeout(timeout).maxAttempts(Integer.MAX_VALUE));
+                  r -> r.instanceIds(instanceId),
+                  w -> w.waitTimeout(timeout).maxAttempts(Integer.MAX_VALUE));
           removed.add("instance " + instanceId);
         }
       } catch (SdkException e) {

@@ -23,8 +23,14 @@ public final class CandidatePolicy {
     Set<String> groups = new LinkedHashSet<>(access.iamGroups());
     groups.addAll(access.sudoGroups());
     List<Object> st = new ArrayList<>();
-    st.add(statement("KilnReadSshKeys", List.of("iam:ListSSHPublicKeys", "iam:GetSSHPublicKey"), List.of("arn:aws:iam::*:user/*")));
-    st.add(statement("KilnUserGroups", List.of("iam:ListGroupsForUser"), List.of("arn:aws:iam::*:user/*")));
+    st.add(
+        statement(
+            "KilnReadSshKeys",
+            List.of("iam:ListSSHPublicKeys", "iam:GetSSHPublicKey"),
+            List.of("arn:aws:iam::*:user/*")));
+    st.add(
+        statement(
+            "KilnUserGroups", List.of("iam:ListGroupsForUser"), List.of("arn:aws:iam::*:user/*")));
     List<String> groupArns = new ArrayList<>();
     if (groups.isEmpty()) {
       groupArns.add("arn:aws:iam::*:group/*");
@@ -52,7 +58,8 @@ public final class CandidatePolicy {
     return document(st);
   }
 
-  private static Map<String, Object> statement(String sid, List<String> actions, List<String> resources) {
+  private static Map<String, Object> statement(
+      String sid, List<String> actions, List<String> resources) {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("Sid", sid);
     m.put("Effect", "Allow");

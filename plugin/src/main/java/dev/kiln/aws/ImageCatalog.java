@@ -49,15 +49,16 @@ public final class ImageCatalog {
     return ec2;
   }
 
-  /** An available image of this account carrying {@code kiln:bake-key = key}: one DescribeImages. */
+  /**
+   * An available image of this account carrying {@code kiln:bake-key = key}: one DescribeImages.
+   */
   public Optional<Image> findByBakeKey(String key) throws KilnException {
     try {
       return ec2
           .describeImages(
               r ->
                   r.owners("self")
-                      .filters(
-                          filter("tag:" + TAG_BAKE_KEY, key), filter("state", "available")))
+                      .filters(filter("tag:" + TAG_BAKE_KEY, key), filter("state", "available")))
           .images()
           .stream()
           .filter(i -> key.equals(tags(i).get(TAG_BAKE_KEY)))
@@ -104,8 +105,8 @@ public final class ImageCatalog {
   }
 
   /**
-   * When Kiln baked the image, to the millisecond: CreationDate has whole seconds (and all
-   * images restored into the sandbox's emulator share one), so it cannot order quick rebakes.
+   * When Kiln baked the image, to the millisecond: CreationDate has whole seconds (and all images
+   * restored into the sandbox's emulator share one), so it cannot order quick rebakes.
    */
   public static final String TAG_BAKED_AT = "kiln:baked-at";
 
@@ -126,8 +127,7 @@ public final class ImageCatalog {
       Comparator.comparing(
               (Image i) ->
                   tags(i)
-                      .getOrDefault(
-                          TAG_BAKED_AT, i.creationDate() == null ? "" : i.creationDate()))
+                      .getOrDefault(TAG_BAKED_AT, i.creationDate() == null ? "" : i.creationDate()))
           .thenComparing(Image::imageId);
 
   public Image describe(String imageId) throws KilnException {
@@ -145,7 +145,10 @@ public final class ImageCatalog {
     List<String> ids = new ArrayList<>();
     ids.add(imageId);
     ids.addAll(snapshots(describe(imageId)));
-    List<Tag> t = tags.entrySet().stream().map(e -> Tag.builder().key(e.getKey()).value(e.getValue()).build()).toList();
+    List<Tag> t =
+        tags.entrySet().stream()
+            .map(e -> Tag.builder().key(e.getKey()).value(e.getValue()).build())
+            .toList();
     try {
       ec2.createTags(r -> r.resources(ids).tags(t));
     } catch (SdkException e) {
@@ -221,7 +224,15 @@ public final class ImageCatalog {
       }
       if ("failed".equals(i.stateAsString()) || System.nanoTime() > deadline) {
         throw new KilnException(
-            "image " + imageId + " in " + region + " is " + i.stateAsString() + " (waited " + timeout + ")");
+            "image "
+                + imageId
+                + " in "
+                + region
+                + " is "
+                + i.stateAsString()
+                + " (waited "
+                + timeout
+                + ")");
       }
       sleepQuietly(sleep);
       sleep = Math.min(sleep * 2, 15_000);
@@ -298,7 +309,8 @@ public final class ImageCatalog {
       log.accept("cleanup: snapshots: " + e.getMessage());
     }
     try {
-      for (var v : ec2.describeVolumes(r -> r.filters(byRun, filter("status", "available"))).volumes()) {
+      for (var v :
+          ec2.describeVolumes(r -> r.filters(byRun, filter("status", "available"))).volumes()) {
         ec2.deleteVolume(r -> r.volumeId(v.volumeId()));
         done.add("volume " + v.volumeId());
       }
@@ -309,7 +321,8 @@ public final class ImageCatalog {
       for (KeyPairInfo k : ec2.describeKeyPairs().keyPairs()) {
         boolean ours =
             k.tags().stream().anyMatch(t -> t.key().equals(TAG_RUN_ID) && t.value().equals(runId))
-                || (k.keyName().startsWith("packer_") && !before.keyPairNames().contains(k.keyName()));
+                || (k.keyName().startsWith("packer_")
+                    && !before.keyPairNames().contains(k.keyName()));
         if (ours) {
           ec2.deleteKeyPair(r -> r.keyName(k.keyName()));
           done.add("key pair " + k.keyName());
@@ -363,7 +376,8 @@ public final class ImageCatalog {
   // Prune
 
   /** What prune kept and removed for one recipe. */
-  public record Pruned(String recipe, List<String> kept, List<String> inUse, List<String> removed) {}
+  public record Pruned(
+      String recipe, List<String> kept, List<String> inUse, List<String> removed) {}
 
   /**
    * Keeps the newest {@code keep} images per recipe (tag {@code kiln:recipe}, by CreationDate then
@@ -378,7 +392,9 @@ public final class ImageCatalog {
     try {
       Set<String> inUse = imagesInUse();
       Map<String, List<Image>> byRecipe = new LinkedHashMap<>();
-      for (Image i : ec2.describeImages(r -> r.owners("self").filters(filter("tag-key", TAG_RECIPE))).images()) {
+      for (Image i :
+          ec2.describeImages(r -> r.owners("self").filters(filter("tag-key", TAG_RECIPE)))
+              .images()) {
         String recipe = tags(i).get(TAG_RECIPE);
         if (recipe != null && (recipes.isEmpty() || recipes.contains(recipe))) {
           byRecipe.computeIfAbsent(recipe, k -> new ArrayList<>()).add(i);
@@ -399,7 +415,14 @@ public final class ImageCatalog {
             used.add(i.imageId());
           } else {
             removed.add(i.imageId());
-            log.accept((dryRun ? "Would deregister " : "Deregistering ") + i.imageId() + " (" + e.getKey() + ", " + i.creationDate() + ")");
+            log.accept(
+                (dryRun ? "Would deregister " : "Deregistering ")
+                    + i.imageId()
+                    + " ("
+                    + e.getKey()
+                    + ", "
+                    + i.creationDate()
+                    + ")");
             if (!dryRun) {
               List<String> snaps = snapshots(i);
               ec2.deregisterImage(r -> r.imageId(i.imageId()));
@@ -421,7 +444,15 @@ public final class ImageCatalog {
   Set<String> imagesInUse() {
     Set<String> used = new HashSet<>();
     ec2.describeInstancesPaginator(
-            r -> r.filters(filter("instance-state-name", "pending", "running", "stopping", "stopped", "shutting-down")))
+            r ->
+                r.filters(
+                    filter(
+                        "instance-state-name",
+                        "pending",
+                        "running",
+                        "stopping",
+                        "stopped",
+                        "shutting-down")))
         .reservations()
         .forEach(res -> res.instances().forEach(i -> used.add(i.imageId())));
     try {
@@ -465,7 +496,8 @@ public final class ImageCatalog {
   }
 
   private KilnException aws(String what, SdkException e) {
-    return new KilnException("AWS error while " + what + " in " + region + ": " + e.getMessage(), e);
+    return new KilnException(
+        "AWS error while " + what + " in " + region + ": " + e.getMessage(), e);
   }
 
   private static void sleepQuietly(long ms) {

@@ -17,13 +17,17 @@ interface BakeCloud extends AutoCloseable {
   void prepare(RecipeBundle b, String runId, PackerBuild build) throws KilnException;
 
   /** After Packer registered {@code amiId} (the sandbox stores the builder's layer). */
-  default void built(RecipeBundle b, String amiId, String sourceAmi, String name) throws KilnException {}
+  default void built(RecipeBundle b, String amiId, String sourceAmi, String name)
+      throws KilnException {}
 
-  /** After the bake of {@code b} ended in failure: stop and discard what {@link #prepare} started. */
+  /**
+   * After the bake of {@code b} ended in failure: stop and discard what {@link #prepare} started.
+   */
   default void failed(RecipeBundle b) {}
 
   /** A copy of {@code amiId} was made in another region. */
-  default void copied(String amiId, String copyId, String region, String name) throws KilnException {}
+  default void copied(String amiId, String copyId, String region, String name)
+      throws KilnException {}
 
   /** Final tags of an image (the sandbox records them for its next start). */
   default void tagged(String amiId, java.util.Map<String, String> tags) throws KilnException {}

@@ -61,45 +61,165 @@ public record BakeRequest(
   }
 
   /** A request with defaults for everything but the essentials. */
-  public static BakeRequest of(Path outputDir, List<String> recipes, String cloud, String kilnVersion) {
+  public static BakeRequest of(
+      Path outputDir, List<String> recipes, String cloud, String kilnVersion) {
     return new BakeRequest(
-        outputDir, recipes, cloud, kilnVersion, null, false, List.of(), false, List.of(), null, null,
-        null, null, null, null, null, null, null, Map.of());
+        outputDir,
+        recipes,
+        cloud,
+        kilnVersion,
+        null,
+        false,
+        List.of(),
+        false,
+        List.of(),
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        Map.of());
   }
 
   public BakeRequest withForce(boolean f) {
-    return new BakeRequest(outputDir, recipes, cloud, kilnVersion, runId, f, regions, encryptBoot,
-        launchPermissions, instanceType, packerExecutable, packerTimeout, awsProfile, awsRegion,
-        awsEndpoint, sandboxCacheDir, projectCoordinates, gitDir, extraVars);
+    return new BakeRequest(
+        outputDir,
+        recipes,
+        cloud,
+        kilnVersion,
+        runId,
+        f,
+        regions,
+        encryptBoot,
+        launchPermissions,
+        instanceType,
+        packerExecutable,
+        packerTimeout,
+        awsProfile,
+        awsRegion,
+        awsEndpoint,
+        sandboxCacheDir,
+        projectCoordinates,
+        gitDir,
+        extraVars);
   }
 
   public BakeRequest withRegions(List<String> r) {
-    return new BakeRequest(outputDir, recipes, cloud, kilnVersion, runId, force, r, encryptBoot,
-        launchPermissions, instanceType, packerExecutable, packerTimeout, awsProfile, awsRegion,
-        awsEndpoint, sandboxCacheDir, projectCoordinates, gitDir, extraVars);
+    return new BakeRequest(
+        outputDir,
+        recipes,
+        cloud,
+        kilnVersion,
+        runId,
+        force,
+        r,
+        encryptBoot,
+        launchPermissions,
+        instanceType,
+        packerExecutable,
+        packerTimeout,
+        awsProfile,
+        awsRegion,
+        awsEndpoint,
+        sandboxCacheDir,
+        projectCoordinates,
+        gitDir,
+        extraVars);
   }
 
   public BakeRequest withAws(String profile, String region, URI endpoint) {
-    return new BakeRequest(outputDir, recipes, cloud, kilnVersion, runId, force, regions, encryptBoot,
-        launchPermissions, instanceType, packerExecutable, packerTimeout, profile, region,
-        endpoint, sandboxCacheDir, projectCoordinates, gitDir, extraVars);
+    return new BakeRequest(
+        outputDir,
+        recipes,
+        cloud,
+        kilnVersion,
+        runId,
+        force,
+        regions,
+        encryptBoot,
+        launchPermissions,
+        instanceType,
+        packerExecutable,
+        packerTimeout,
+        profile,
+        region,
+        endpoint,
+        sandboxCacheDir,
+        projectCoordinates,
+        gitDir,
+        extraVars);
   }
 
   public BakeRequest withSandboxCacheDir(Path dir) {
-    return new BakeRequest(outputDir, recipes, cloud, kilnVersion, runId, force, regions, encryptBoot,
-        launchPermissions, instanceType, packerExecutable, packerTimeout, awsProfile, awsRegion,
-        awsEndpoint, dir, projectCoordinates, gitDir, extraVars);
+    return new BakeRequest(
+        outputDir,
+        recipes,
+        cloud,
+        kilnVersion,
+        runId,
+        force,
+        regions,
+        encryptBoot,
+        launchPermissions,
+        instanceType,
+        packerExecutable,
+        packerTimeout,
+        awsProfile,
+        awsRegion,
+        awsEndpoint,
+        dir,
+        projectCoordinates,
+        gitDir,
+        extraVars);
   }
 
   public BakeRequest withExtraVars(Map<String, String> vars) {
-    return new BakeRequest(outputDir, recipes, cloud, kilnVersion, runId, force, regions, encryptBoot,
-        launchPermissions, instanceType, packerExecutable, packerTimeout, awsProfile, awsRegion,
-        awsEndpoint, sandboxCacheDir, projectCoordinates, gitDir, vars);
+    return new BakeRequest(
+        outputDir,
+        recipes,
+        cloud,
+        kilnVersion,
+        runId,
+        force,
+        regions,
+        encryptBoot,
+        launchPermissions,
+        instanceType,
+        packerExecutable,
+        packerTimeout,
+        awsProfile,
+        awsRegion,
+        awsEndpoint,
+        sandboxCacheDir,
+        projectCoordinates,
+        gitDir,
+        vars);
   }
 
   public BakeRequest withPackerTimeout(Duration t) {
-    return new BakeRequest(outputDir, recipes, cloud, kilnVersion, runId, force, regions, encryptBoot,
-        launchPermissions, instanceType, packerExecutable, t, awsProfile, awsRegion,
-        awsEndpoint, sandboxCacheDir, projectCoordinates, gitDir, extraVars);
+    return new BakeRequest(
+        outputDir,
+        recipes,
+        cloud,
+        kilnVersion,
+        runId,
+        force,
+        regions,
+        encryptBoot,
+        launchPermissions,
+        instanceType,
+        packerExecutable,
+        t,
+        awsProfile,
+        awsRegion,
+        awsEndpoint,
+        sandboxCacheDir,
+        projectCoordinates,
+        gitDir,
+        extraVars);
   }
 }

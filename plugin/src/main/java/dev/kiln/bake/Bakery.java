@@ -56,7 +56,8 @@ public final class Bakery {
 
   /** The default cloud: {@code aws} when AWS credentials are configured, else {@code sandbox}. */
   public static String defaultCloud() {
-    return AwsSettings.credentialsConfigured(System.getenv(), Path.of(System.getProperty("user.home")))
+    return AwsSettings.credentialsConfigured(
+            System.getenv(), Path.of(System.getProperty("user.home")))
         ? "aws"
         : "sandbox";
   }
@@ -106,7 +107,8 @@ public final class Bakery {
    */
   private Optional<List<BakeResult.Image>> sandboxIndexHit(
       BakeRequest req, List<RecipeBundle> bundles, BakeLog log) throws KilnException {
-    Path cache = req.sandboxCacheDir() != null ? req.sandboxCacheDir() : SandboxSettings.defaultCacheDir();
+    Path cache =
+        req.sandboxCacheDir() != null ? req.sandboxCacheDir() : SandboxSettings.defaultCacheDir();
     String region = req.awsRegion() != null ? req.awsRegion() : "us-east-1";
     var entries = new dev.kiln.sandbox.ImageStore(cache).list();
     List<BakeResult.Image> out = new ArrayList<>();
@@ -115,15 +117,24 @@ public final class Bakery {
         return Optional.empty();
       }
       long t0 = System.nanoTime();
-      String source = Sandbox.SourceImage.forFilter(b.owners(), b.namePattern(), b.architecture()).id();
+      String source =
+          Sandbox.SourceImage.forFilter(b.owners(), b.namePattern(), b.architecture()).id();
       String key =
-          BakeKey.compute(b.bundleDigest(), b.id(), b.recipeSource(), source, b.templateText(), req.kilnVersion());
+          BakeKey.compute(
+              b.bundleDigest(),
+              b.id(),
+              b.recipeSource(),
+              source,
+              b.templateText(),
+              req.kilnVersion());
       List<String> regions = new ArrayList<>(List.of(region));
       req.regions().stream().filter(r -> !r.equals(region)).forEach(regions::add);
       for (String r : regions) {
         var hit =
             entries.stream()
-                .filter(e -> r.equals(e.region()) && key.equals(e.tags().get(ImageCatalog.TAG_BAKE_KEY)))
+                .filter(
+                    e ->
+                        r.equals(e.region()) && key.equals(e.tags().get(ImageCatalog.TAG_BAKE_KEY)))
                 .max(java.util.Comparator.comparing(dev.kiln.sandbox.ImageStore.Entry::id));
         if (hit.isEmpty()) {
           return Optional.empty();
@@ -134,15 +145,25 @@ public final class Bakery {
       }
     }
     for (BakeResult.Image i : out) {
-      log.info("Reusing " + i.amiId() + " (bake key " + i.bakeKey() + ") for " + i.recipe() + " in " + i.region() + " (sandbox image index)");
+      log.info(
+          "Reusing "
+              + i.amiId()
+              + " (bake key "
+              + i.bakeKey()
+              + ") for "
+              + i.recipe()
+              + " in "
+              + i.region()
+              + " (sandbox image index)");
     }
     return Optional.of(out);
   }
 
-  private BakeCloud openCloud(String cloud, BakeRequest req, List<RecipeBundle> bundles, BakeLog log)
-      throws KilnException {
+  private BakeCloud openCloud(
+      String cloud, BakeRequest req, List<RecipeBundle> bundles, BakeLog log) throws KilnException {
     if (cloud.equals("aws")) {
-      return new AwsBakeCloud(new AwsSettings(req.awsProfile(), req.awsRegion(), req.awsEndpoint(), null, null));
+      return new AwsBakeCloud(
+          new AwsSettings(req.awsProfile(), req.awsRegion(), req.awsEndpoint(), null, null));
     }
     if (sharedSandbox != null) {
       return new SandboxBakeCloud(sharedSandbox, false, log);
@@ -153,7 +174,8 @@ public final class Bakery {
         new SandboxBakeCloudCheck().check(b);
       }
     }
-    Path cache = req.sandboxCacheDir() != null ? req.sandboxCacheDir() : SandboxSettings.defaultCacheDir();
+    Path cache =
+        req.sandboxCacheDir() != null ? req.sandboxCacheDir() : SandboxSettings.defaultCacheDir();
     String region = req.awsRegion() != null ? req.awsRegion() : "us-east-1";
     Sandbox s = Sandbox.open(cache, region, SandboxBakeCloud.sources(bundles), log::info);
     return new SandboxBakeCloud(s, true, log);
@@ -190,15 +212,23 @@ public final class Bakery {
     Image source = catalog.resolveSource(b.owners(), b.namePattern(), b.architecture());
     String key =
         BakeKey.compute(
-            b.bundleDigest(), b.id(), b.recipeSource(), source.imageId(), b.templateText(), req.kilnVersion());
+            b.bundleDigest(),
+            b.id(),
+            b.recipeSource(),
+            source.imageId(),
+            b.templateText(),
+            req.kilnVersion());
     Optional<Image> existing = req.force() ? Optional.empty() : catalog.findByBakeKey(key);
     List<BakeResult.Image> out = new ArrayList<>();
     Map<String, String> tags = tags(b, req, runId, source.imageId());
     if (existing.isPresent()) {
       String ami = existing.get().imageId();
       log.info("Reusing " + ami + " (bake key " + key + ") for " + b.id() + " in " + region);
-      out.add(new BakeResult.Image(b.id(), region, ami, key, source.imageId(), false, first, 0, ms(t0)));
-      out.addAll(copies(cloud, b, req, ami, key, tags, existing.get().name(), source.imageId(), log));
+      out.add(
+          new BakeResult.Image(
+              b.id(), region, ami, key, source.imageId(), false, first, 0, ms(t0)));
+      out.addAll(
+          copies(cloud, b, req, ami, key, tags, existing.get().name(), source.imageId(), log));
       return out;
     }
     if (req.force()) {
@@ -239,13 +269,17 @@ public final class Bakery {
               .map(m -> m.get(region))
               .findFirst()
               .orElseThrow(
-                  () -> new KilnException("Packer reported no AMI for " + region + ": " + r.artifacts()));
+                  () ->
+                      new KilnException(
+                          "Packer reported no AMI for " + region + ": " + r.artifacts()));
       log.info("Packer built " + ami + " for " + b.id() + " in " + packerMs + " ms");
       cloud.built(b, ami, source.imageId(), name);
       catalog.tag(ami, tags);
       imdsV2(cloud, catalog, ami, log);
       catalog.grantLaunch(ami, req.launchPermissions());
-      out.add(new BakeResult.Image(b.id(), region, ami, key, source.imageId(), true, first, packerMs, ms(t0)));
+      out.add(
+          new BakeResult.Image(
+              b.id(), region, ami, key, source.imageId(), true, first, packerMs, ms(t0)));
       out.addAll(copies(cloud, b, req, ami, key, tags, name, source.imageId(), log));
       // The bake key last: from now on the image is found and reused.
       Map<String, String> done = new LinkedHashMap<>(tags);
@@ -257,9 +291,18 @@ public final class Bakery {
       cloud.failed(b);
       for (String r : allRegions) {
         try {
-          List<String> removed = cloud.catalog(r).cleanupRun(runId, r.equals(region) ? before : new ImageCatalog.Snapshot(java.util.Set.of(), java.util.Set.of()), log::warn);
+          List<String> removed =
+              cloud
+                  .catalog(r)
+                  .cleanupRun(
+                      runId,
+                      r.equals(region)
+                          ? before
+                          : new ImageCatalog.Snapshot(java.util.Set.of(), java.util.Set.of()),
+                      log::warn);
           if (!removed.isEmpty()) {
-            log.warn("Removed what the failed bake left in " + r + ": " + String.join(", ", removed));
+            log.warn(
+                "Removed what the failed bake left in " + r + ": " + String.join(", ", removed));
           }
         } catch (KilnException | RuntimeException c) {
           log.warn("cleanup in " + r + " failed: " + c.getMessage());
@@ -291,7 +334,9 @@ public final class Bakery {
       Optional<Image> there = c.findByBakeKey(key);
       if (there.isPresent()) {
         log.info("Reusing " + there.get().imageId() + " in " + r + " (bake key " + key + ")");
-        out.add(new BakeResult.Image(b.id(), r, there.get().imageId(), key, sourceAmi, false, false, 0, ms(t0)));
+        out.add(
+            new BakeResult.Image(
+                b.id(), r, there.get().imageId(), key, sourceAmi, false, false, 0, ms(t0)));
         continue;
       }
       String copy = c.copyFrom(primary, ami, name, req.encryptBoot(), Duration.ofHours(2));
@@ -364,8 +409,14 @@ public final class Bakery {
   }
 
   static String amiName(String recipe, String key, String runId) {
-    String ts = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").format(ZonedDateTime.now(ZoneOffset.UTC));
-    return "kiln-" + recipe + "-" + ts + "-" + key.substring("sha256:".length(), "sha256:".length() + 12);
+    String ts =
+        DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").format(ZonedDateTime.now(ZoneOffset.UTC));
+    return "kiln-"
+        + recipe
+        + "-"
+        + ts
+        + "-"
+        + key.substring("sha256:".length(), "sha256:".length() + 12);
   }
 
   /** An HCL map literal for a {@code -var tags=...} value. */

@@ -32,7 +32,8 @@ public final class Pruner {
       throws KilnException {
     String c = cloud == null || cloud.isBlank() ? Bakery.defaultCloud() : cloud;
     if (c.equals("aws")) {
-      try (AwsBakeCloud aws = new AwsBakeCloud(new AwsSettings(awsProfile, awsRegion, awsEndpoint, null, null))) {
+      try (AwsBakeCloud aws =
+          new AwsBakeCloud(new AwsSettings(awsProfile, awsRegion, awsEndpoint, null, null))) {
         return aws.catalog(aws.primaryRegion()).prune(recipes, keep, dryRun, log);
       }
     }
@@ -40,7 +41,8 @@ public final class Pruner {
       throw KilnException.badParameter("cloud", c, "aws or sandbox");
     }
     Path cache = sandboxCacheDir != null ? sandboxCacheDir : SandboxSettings.defaultCacheDir();
-    try (Sandbox s = Sandbox.open(cache, awsRegion != null ? awsRegion : "us-east-1", List.of(), log);
+    try (Sandbox s =
+            Sandbox.open(cache, awsRegion != null ? awsRegion : "us-east-1", List.of(), log);
         SandboxBakeCloud sc = new SandboxBakeCloud(s, false, BakeLog.of(log))) {
       List<ImageCatalog.Pruned> out = sc.catalog(s.region()).prune(recipes, keep, dryRun, log);
       if (!dryRun) {

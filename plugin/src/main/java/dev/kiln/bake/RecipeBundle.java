@@ -12,7 +12,12 @@ import org.yaml.snakeyaml.Yaml;
 
 /** A rendered bundle as the bake reads it: {@code manifest.json}, {@code recipe.yaml}, template. */
 public record RecipeBundle(
-    String id, Path dir, String bundleDigest, byte[] recipeSource, Map<String, Object> recipe, String templateText) {
+    String id,
+    Path dir,
+    String bundleDigest,
+    byte[] recipeSource,
+    Map<String, Object> recipe,
+    String templateText) {
 
   public Path template() {
     return dir.resolve("packer/kiln.pkr.hcl");
@@ -28,7 +33,11 @@ public record RecipeBundle(
       if (!Files.isRegularFile(p)) {
         throw new KilnException(
             "recipes",
-            "recipe " + id + " has no rendered bundle (" + p + " is missing): run kiln:render first",
+            "recipe "
+                + id
+                + " has no rendered bundle ("
+                + p
+                + " is missing): run kiln:render first",
             List.of(),
             null);
       }
@@ -45,7 +54,12 @@ public record RecipeBundle(
         throw new KilnException(recipe + " is not a recipe map");
       }
       return new RecipeBundle(
-          id, dir, d, src, (Map<String, Object>) data, Files.readString(template, StandardCharsets.UTF_8));
+          id,
+          dir,
+          d,
+          src,
+          (Map<String, Object>) data,
+          Files.readString(template, StandardCharsets.UTF_8));
     } catch (IOException | RuntimeException e) {
       throw new KilnException("cannot read the bundle of " + id + ": " + e.getMessage(), e);
     }

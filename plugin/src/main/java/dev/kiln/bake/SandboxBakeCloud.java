@@ -93,7 +93,9 @@ final class SandboxBakeCloud implements BakeCloud {
     BaseRootfs base =
         bases.computeIfAbsent(
             b.id(),
-            id -> new BaseRootfs(sandbox.cacheDir(), id, SUITES.get(id), b.loginUser(), b.packages()));
+            id ->
+                new BaseRootfs(
+                    sandbox.cacheDir(), id, SUITES.get(id), b.loginUser(), b.packages()));
     base.ensure(log::info);
     return base;
   }
@@ -109,7 +111,17 @@ final class SandboxBakeCloud implements BakeCloud {
       Files.deleteIfExists(key);
       Files.deleteIfExists(keys.resolve("id_ed25519.pub"));
       Procs.check(
-          List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "kiln-" + runId, "-f", key.toString()),
+          List.of(
+              "ssh-keygen",
+              "-q",
+              "-t",
+              "ed25519",
+              "-N",
+              "",
+              "-C",
+              "kiln-" + runId,
+              "-f",
+              key.toString()),
           Duration.ofSeconds(20));
       pub = Files.readString(keys.resolve("id_ed25519.pub")).strip();
     } catch (IOException e) {
@@ -128,10 +140,16 @@ final class SandboxBakeCloud implements BakeCloud {
                               t.resourceType(ResourceType.KEY_PAIR)
                                   .tags(x -> x.key(ImageCatalog.TAG_RUN_ID).value(runId))));
     } catch (SdkException e) {
-      throw new KilnException("cannot import the builder key into the emulator: " + e.getMessage(), e);
+      throw new KilnException(
+          "cannot import the builder key into the emulator: " + e.getMessage(), e);
     }
     keyPairs.put(b.id(), keyName);
-    Sandbox.Builder builder = sandbox.startBuilder(base, List.of(), List.of(pub), "b" + (++builderCount) + "-" + b.id().replaceAll("[^a-z0-9]", ""));
+    Sandbox.Builder builder =
+        sandbox.startBuilder(
+            base,
+            List.of(),
+            List.of(pub),
+            "b" + (++builderCount) + "-" + b.id().replaceAll("[^a-z0-9]", ""));
     builders.put(b.id(), builder);
     build
         .prefix(sandbox.control().exec(List.of()))
@@ -152,7 +170,8 @@ final class SandboxBakeCloud implements BakeCloud {
   }
 
   @Override
-  public void built(RecipeBundle b, String amiId, String sourceAmi, String name) throws KilnException {
+  public void built(RecipeBundle b, String amiId, String sourceAmi, String name)
+      throws KilnException {
     Sandbox.Builder builder = builders.remove(b.id());
     deleteKeyPair(b);
     if (builder == null) {
@@ -203,7 +222,14 @@ final class SandboxBakeCloud implements BakeCloud {
       sandbox
           .images()
           .alias(
-              new ImageStore.Entry(copyId, name, region, src.architecture(), src.sourceAmi(), src.base(), src.tags()),
+              new ImageStore.Entry(
+                  copyId,
+                  name,
+                  region,
+                  src.architecture(),
+                  src.sourceAmi(),
+                  src.base(),
+                  src.tags()),
               amiId);
     }
   }
@@ -220,10 +246,13 @@ final class SandboxBakeCloud implements BakeCloud {
 
   @Override
   public synchronized void close() {
-    builders.values().forEach(x -> {
-      x.stop();
-      x.instance().discard();
-    });
+    builders
+        .values()
+        .forEach(
+            x -> {
+              x.stop();
+              x.instance().discard();
+            });
     builders.clear();
     ec2.values().forEach(Ec2Client::close);
     clients.close();

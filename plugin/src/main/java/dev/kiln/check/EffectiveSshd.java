@@ -18,6 +18,9 @@ public final class EffectiveSshd {
    */
   public static List<Finding> check(CheckInput in, String sshdT) {
     return SshdCheck.compare(
-        in, SshdCheck.parse(sshdT), Path.of("/etc/ssh/ssh_host_ed25519_key"), "sshd -T on the candidate");
+        in,
+        SshdCheck.parse(sshdT),
+        Path.of("/etc/ssh/ssh_host_ed25519_key"),
+        "sshd -T on the candidate");
   }
 }

@@ -56,7 +56,21 @@ public record LaunchRequest(
   /** A sandbox request with defaults. */
   public static LaunchRequest sandbox(Path outputDir, String amiId, Path cacheDir) {
     return new LaunchRequest(
-        outputDir, "sandbox", amiId, List.of(), false, Duration.ofSeconds(60), false, null, 22, null,
-        null, null, null, null, null, cacheDir);
+        outputDir,
+        "sandbox",
+        amiId,
+        List.of(),
+        false,
+        Duration.ofSeconds(60),
+        false,
+        null,
+        22,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        cacheDir);
   }
 }

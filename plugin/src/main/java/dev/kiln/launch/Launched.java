@@ -6,4 +6,10 @@ import java.nio.file.Path;
  * A running candidate: what failsafe tests need ({@code kiln.instance.*}) and where it is recorded.
  */
 public record Launched(
-    String cloud, String instanceId, String amiId, String host, int port, Path record, long millis) {}
+    String cloud,
+    String instanceId,
+    String amiId,
+    String host,
+    int port,
+    Path record,
+    long millis) {}

@@ -42,7 +42,9 @@ public final class Launcher {
   public static final String RECORD = "instance.json";
   public static final String PROPERTIES = "instance.properties";
 
-  /** Waits for the SSH banner of an AWS candidate (replaced in tests: never dial fake addresses). */
+  /**
+   * Waits for the SSH banner of an AWS candidate (replaced in tests: never dial fake addresses).
+   */
   public interface BannerWait {
     void await(String host, int port, Duration timeout, Consumer<String> log) throws KilnException;
   }
@@ -67,13 +69,18 @@ public final class Launcher {
       throw new KilnException(
           "ami.id",
           "no image to launch: set <amiId> or -Dkiln.ami.id, or run kiln:bake first (it writes "
-              + req.outputDir().resolve("bake.json") + ")",
+              + req.outputDir().resolve("bake.json")
+              + ")",
           List.of(),
           null);
     }
     String cloud = firstNonBlank(req.cloud(), (String) bake.get("cloud"));
     if (cloud == null) {
-      cloud = AwsSettings.credentialsConfigured(System.getenv(), Path.of(System.getProperty("user.home"))) ? "aws" : "sandbox";
+      cloud =
+          AwsSettings.credentialsConfigured(
+                  System.getenv(), Path.of(System.getProperty("user.home")))
+              ? "aws"
+              : "sandbox";
     }
     if (!cloud.equals("aws") && !cloud.equals("sandbox")) {
       throw KilnException.badParameter("cloud", cloud, "aws or sandbox");
@@ -81,10 +88,14 @@ public final class Launcher {
     Path record = req.outputDir().resolve(RECORD);
     Optional<Map<String, Object>> existing = readJson(record);
     if (existing.isPresent() && !"terminated".equals(existing.get().get("state"))) {
-      log.accept("A candidate from an earlier launch is still recorded in " + record + ": terminating it first");
+      log.accept(
+          "A candidate from an earlier launch is still recorded in "
+              + record
+              + ": terminating it first");
       terminate(req.outputDir(), log);
     }
-    String runId = req.runId() != null ? req.runId() : "kiln-" + UUID.randomUUID().toString().substring(0, 8);
+    String runId =
+        req.runId() != null ? req.runId() : "kiln-" + UUID.randomUUID().toString().substring(0, 8);
     String recipe = recipeOf(bake, ami);
     Map<String, Object> doc = new LinkedHashMap<>();
     doc.put("cloud", cloud);
@@ -94,7 +105,12 @@ public final class Launcher {
     doc.put("state", "launching");
     doc.put("keep", req.keep());
     doc.put("launchedAt", Instant.now().toString());
-    log.accept("Launching a candidate of " + ami + " in the " + cloud + (recipe == null ? "" : " (" + recipe + ")"));
+    log.accept(
+        "Launching a candidate of "
+            + ami
+            + " in the "
+            + cloud
+            + (recipe == null ? "" : " (" + recipe + ")"));
     if (!req.keep()) {
       hook(req.outputDir(), log);
     }
@@ -106,8 +122,16 @@ public final class Launcher {
     }
     writeProperties(req.outputDir().resolve(PROPERTIES), l);
     log.accept(
-        "Candidate " + l.instanceId() + " answers on " + l.host() + ":" + l.port() + " ("
-            + l.millis() + " ms); recorded in " + record);
+        "Candidate "
+            + l.instanceId()
+            + " answers on "
+            + l.host()
+            + ":"
+            + l.port()
+            + " ("
+            + l.millis()
+            + " ms); recorded in "
+            + record);
     if (req.keep()) {
       log.accept(keepHint(l, req.outputDir()));
     }
@@ -115,15 +139,25 @@ public final class Launcher {
   }
 
   static String keepHint(Launched l, Path outputDir) {
-    return "kiln.keep: the candidate stays up after the build. Reach it with: ssh -p " + l.port()
-        + " <iam-user>@" + l.host() + " ; remove it with: mvn kiln:terminate (reads "
-        + outputDir.resolve(RECORD) + ")";
+    return "kiln.keep: the candidate stays up after the build. Reach it with: ssh -p "
+        + l.port()
+        + " <iam-user>@"
+        + l.host()
+        + " ; remove it with: mvn kiln:terminate (reads "
+        + outputDir.resolve(RECORD)
+        + ")";
   }
 
   private Launched launchSandbox(
-      LaunchRequest req, String ami, Map<String, Object> doc, Path record, Consumer<String> log, long t0)
+      LaunchRequest req,
+      String ami,
+      Map<String, Object> doc,
+      Path record,
+      Consumer<String> log,
+      long t0)
       throws KilnException {
-    Path cache = req.sandboxCacheDir() != null ? req.sandboxCacheDir() : SandboxSettings.defaultCacheDir();
+    Path cache =
+        req.sandboxCacheDir() != null ? req.sandboxCacheDir() : SandboxSettings.defaultCacheDir();
     doc.put("sandboxCacheDir", cache.toAbsolutePath().toString());
     String region = "us-east-1";
     CandidateSandbox.State s =
@@ -146,14 +180,28 @@ public final class Launcher {
     doc.put("state", "running");
     doc.put("sandbox", CandidateSandbox.toMap(s));
     write(record, doc);
-    return new Launched("sandbox", s.instanceId, ami, "127.0.0.1", port, record, (System.nanoTime() - t0) / 1_000_000);
+    return new Launched(
+        "sandbox",
+        s.instanceId,
+        ami,
+        "127.0.0.1",
+        port,
+        record,
+        (System.nanoTime() - t0) / 1_000_000);
   }
 
   private Launched launchAws(
-      LaunchRequest req, String ami, String runId, Map<String, Object> doc, Path record, Consumer<String> log, long t0)
+      LaunchRequest req,
+      String ami,
+      String runId,
+      Map<String, Object> doc,
+      Path record,
+      Consumer<String> log,
+      long t0)
       throws KilnException {
     CandidateEc2.checkCidrs(req.trustedCidrs(), req.allowWorld());
-    AwsSettings settings = new AwsSettings(req.awsProfile(), req.awsRegion(), req.awsEndpoint(), null, null);
+    AwsSettings settings =
+        new AwsSettings(req.awsProfile(), req.awsRegion(), req.awsEndpoint(), null, null);
     try (AwsClients clients = new AwsClients(settings);
         Ec2Client ec2 = clients.ec2(clients.region())) {
       Map<String, Object> aws = new LinkedHashMap<>();
@@ -169,8 +217,15 @@ public final class Launcher {
       try {
         c =
             CandidateEc2.launch(
-                ec2, ami, req.trustedCidrs(), req.port(), req.instanceType(), req.subnetId(),
-                req.instanceProfile(), runId, req.timeout(),
+                ec2,
+                ami,
+                req.trustedCidrs(),
+                req.port(),
+                req.instanceType(),
+                req.subnetId(),
+                req.instanceProfile(),
+                runId,
+                req.timeout(),
                 sg -> {
                   aws.put("securityGroupId", sg);
                   writeQuietly(record, doc);
@@ -193,7 +248,14 @@ public final class Launcher {
       }
       doc.put("state", "running");
       write(record, doc);
-      return new Launched("aws", c.instanceId(), ami, c.host(), req.port(), record, (System.nanoTime() - t0) / 1_000_000);
+      return new Launched(
+          "aws",
+          c.instanceId(),
+          ami,
+          c.host(),
+          req.port(),
+          record,
+          (System.nanoTime() - t0) / 1_000_000);
     }
   }
 
@@ -202,7 +264,10 @@ public final class Launcher {
     Path record = outputDir.resolve(RECORD);
     Optional<Map<String, Object>> doc = readJson(record);
     if (doc.isEmpty() || "terminated".equals(doc.get().get("state"))) {
-      log.accept("No candidate to terminate (" + record + (doc.isEmpty() ? " does not exist)" : " says terminated)"));
+      log.accept(
+          "No candidate to terminate ("
+              + record
+              + (doc.isEmpty() ? " does not exist)" : " says terminated)"));
       return List.of();
     }
     Map<String, Object> d = new LinkedHashMap<>(doc.get());
@@ -215,13 +280,19 @@ public final class Launcher {
       String endpoint = (String) m.get("endpoint");
       AwsSettings settings =
           new AwsSettings(
-              (String) m.get("profile"), (String) m.get("region"),
-              endpoint == null ? null : java.net.URI.create(endpoint), null, null);
+              (String) m.get("profile"),
+              (String) m.get("region"),
+              endpoint == null ? null : java.net.URI.create(endpoint),
+              null,
+              null);
       try (AwsClients clients = new AwsClients(settings);
           Ec2Client ec2 = clients.ec2(clients.region())) {
         removed.addAll(
             CandidateEc2.terminate(
-                ec2, (String) m.get("instanceId"), (String) m.get("securityGroupId"), Duration.ofMinutes(10)));
+                ec2,
+                (String) m.get("instanceId"),
+                (String) m.get("securityGroupId"),
+                Duration.ofMinutes(10)));
       }
     }
     d.put("state", "terminated");
@@ -262,7 +333,8 @@ public final class Launcher {
                     try {
                       terminate(key, line -> System.err.println("[kiln shutdown] " + line));
                     } catch (KilnException | RuntimeException e) {
-                      System.err.println("[kiln shutdown] could not terminate the candidate: " + e.getMessage());
+                      System.err.println(
+                          "[kiln shutdown] could not terminate the candidate: " + e.getMessage());
                     }
                   }
                 },
@@ -270,7 +342,8 @@ public final class Launcher {
   }
 
   /** Waits until host:port sends an SSH banner (AWS candidates: the instance's address). */
-  static void awaitBanner(String host, int port, Duration timeout, Consumer<String> log) throws KilnException {
+  static void awaitBanner(String host, int port, Duration timeout, Consumer<String> log)
+      throws KilnException {
     long t0 = System.nanoTime();
     long next = t0 + Duration.ofSeconds(10).toNanos();
     String last = "";
@@ -289,8 +362,16 @@ public final class Launcher {
         last = e.getMessage();
       }
       if (System.nanoTime() > next) {
-        log.accept("  waiting for the SSH banner of " + host + ":" + port + " ("
-            + (System.nanoTime() - t0) / 1_000_000_000 + " s of " + timeout.toSeconds() + " s)");
+        log.accept(
+            "  waiting for the SSH banner of "
+                + host
+                + ":"
+                + port
+                + " ("
+                + (System.nanoTime() - t0) / 1_000_000_000
+                + " s of "
+                + timeout.toSeconds()
+                + " s)");
         next += Duration.ofSeconds(10).toNanos();
       }
       try {
@@ -302,7 +383,15 @@ public final class Launcher {
     }
     throw new KilnException(
         "launch.timeout",
-        "no SSH banner from " + host + ":" + port + " within " + timeout.toSeconds() + " s (last: " + last + ")",
+        "no SSH banner from "
+            + host
+            + ":"
+            + port
+            + " within "
+            + timeout.toSeconds()
+            + " s (last: "
+            + last
+            + ")",
         List.of(),
         null);
   }
@@ -321,8 +410,17 @@ public final class Launcher {
 
   private static void writeProperties(Path file, Launched l) throws KilnException {
     String text =
-        "# Written by kiln:launch\nkiln.instance.id=" + l.instanceId() + "\nkiln.instance.host=" + l.host()
-            + "\nkiln.instance.port=" + l.port() + "\nkiln.ami.id=" + l.amiId() + "\nkiln.cloud=" + l.cloud() + "\n";
+        "# Written by kiln:launch\nkiln.instance.id="
+            + l.instanceId()
+            + "\nkiln.instance.host="
+            + l.host()
+            + "\nkiln.instance.port="
+            + l.port()
+            + "\nkiln.ami.id="
+            + l.amiId()
+            + "\nkiln.cloud="
+            + l.cloud()
+            + "\n";
     writeText(file, text);
   }
 
@@ -359,7 +457,8 @@ public final class Launcher {
       Files.writeString(tmp, text, StandardCharsets.UTF_8);
       Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } catch (IOException e) {
-      throw new KilnException("outputDir", "cannot write " + file + ": " + e.getMessage(), List.of(), e);
+      throw new KilnException(
+          "outputDir", "cannot write " + file + ": " + e.getMessage(), List.of(), e);
     }
   }
 

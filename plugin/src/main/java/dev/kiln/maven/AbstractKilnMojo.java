@@ -16,8 +16,8 @@ import org.apache.maven.project.MavenProject;
 
 /**
  * What every Kiln goal shares: the common parameters, the skips, collecting raw values (POM and
- * {@code -D}) for the engine, and turning the engine's typed errors into messages that name the
- * XML element and the property.
+ * {@code -D}) for the engine, and turning the engine's typed errors into messages that name the XML
+ * element and the property.
  */
 public abstract class AbstractKilnMojo extends AbstractMojo {
 
@@ -127,7 +127,14 @@ public abstract class AbstractKilnMojo extends AbstractMojo {
         steps.append(steps.length() == 0 ? "" : ", ").append(g).append(' ').append(t).append(" ms");
       }
     }
-    getLog().info("Kiln " + goal + " took " + millis + " ms" + ("terminate".equals(goal) ? " — steps: " + steps : ""));
+    getLog()
+        .info(
+            "Kiln "
+                + goal
+                + " took "
+                + millis
+                + " ms"
+                + ("terminate".equals(goal) ? " — steps: " + steps : ""));
   }
 
   private static final java.util.List<String> STEPS =

@@ -32,7 +32,9 @@ public class AccessParams {
   /** Region used for request signing. Default us-east-1. @since 0.1.0 */
   String region;
 
-  /** How long fetched keys are cached; revocation takes effect within it. Default 60s. @since 0.1.0 */
+  /**
+   * How long fetched keys are cached; revocation takes effect within it. Default 60s. @since 0.1.0
+   */
   String keyCacheTtl;
 
   /** How long an unknown user is remembered as such. Default 5m. @since 0.1.0 */

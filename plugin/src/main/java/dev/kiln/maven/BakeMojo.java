@@ -146,7 +146,10 @@ public class BakeMojo extends AbstractKilnMojo {
     String timeout = prop(Props.PACKER_TIMEOUT, packer == null ? null : packer.timeout);
     Duration t;
     try {
-      t = timeout == null ? Duration.ofMinutes(60) : Duration.ofMinutes(Long.parseLong(timeout.trim()));
+      t =
+          timeout == null
+              ? Duration.ofMinutes(60)
+              : Duration.ofMinutes(Long.parseLong(timeout.trim()));
     } catch (NumberFormatException e) {
       throw KilnException.badParameter("packer.timeout", timeout, "a number of minutes");
     }
@@ -155,7 +158,8 @@ public class BakeMojo extends AbstractKilnMojo {
     try {
       ep = endpoint == null ? null : URI.create(endpoint.trim());
     } catch (IllegalArgumentException e) {
-      throw KilnException.badParameter("aws.endpoint", endpoint, "a URL such as https://ec2.eu-west-1.amazonaws.com");
+      throw KilnException.badParameter(
+          "aws.endpoint", endpoint, "a URL such as https://ec2.eu-west-1.amazonaws.com");
     }
     String cacheDir = prop(Props.SANDBOX_CACHE_DIR, sandbox == null ? null : sandbox.cacheDir);
     BakeRequest req =
@@ -199,7 +203,14 @@ public class BakeMojo extends AbstractKilnMojo {
     BakeResult r = new Bakery().bake(req, log);
     for (BakeResult.Image i : r.images()) {
       project.getProperties().setProperty("kiln.ami." + i.recipe() + "." + i.region(), i.amiId());
-      getLog().info((i.built() ? "Baked " : "Reused ") + i.amiId() + " for " + i.recipe() + " in " + i.region());
+      getLog()
+          .info(
+              (i.built() ? "Baked " : "Reused ")
+                  + i.amiId()
+                  + " for "
+                  + i.recipe()
+                  + " in "
+                  + i.region());
     }
     r.primaryAmiId().ifPresent(a -> project.getProperties().setProperty(Props.OUT_AMI_ID, a));
   }
@@ -217,11 +228,16 @@ public class BakeMojo extends AbstractKilnMojo {
               .sorted()
               .toList();
       if (ids.isEmpty()) {
-        throw new KilnException("recipes", "no rendered bundle under " + out + ": run kiln:render first", List.of(), null);
+        throw new KilnException(
+            "recipes",
+            "no rendered bundle under " + out + ": run kiln:render first",
+            List.of(),
+            null);
       }
       return ids;
     } catch (java.io.IOException e) {
-      throw new KilnException("outputDir", "no rendered bundles in " + out + ": run kiln:render first", List.of(), e);
+      throw new KilnException(
+          "outputDir", "no rendered bundles in " + out + ": run kiln:render first", List.of(), e);
     }
   }
 

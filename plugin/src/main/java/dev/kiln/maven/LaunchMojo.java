@@ -17,10 +17,10 @@ import org.apache.maven.plugins.annotations.Parameter;
  * Boots a candidate from the baked image ({@code kiln.ami.id}, else {@code target/kiln/bake.json})
  * and exposes {@code kiln.instance.id}, {@code kiln.instance.host} and {@code kiln.instance.port}
  * as project properties (also in {@code target/kiln/instance.properties}) for failsafe tests. On
- * AWS: IMDSv2 required, a security group open on the SSH port to {@code
- * <hardening><trustedCidrs>} only, the instance profile, {@code kiln:run-id} tags. In the sandbox:
- * a fresh overlay in its own namespaces, reached through 127.0.0.1. Unless {@code -Dkiln.keep},
- * the candidate is removed when the build ends without {@code kiln:terminate}.
+ * AWS: IMDSv2 required, a security group open on the SSH port to {@code <hardening><trustedCidrs>}
+ * only, the instance profile, {@code kiln:run-id} tags. In the sandbox: a fresh overlay in its own
+ * namespaces, reached through 127.0.0.1. Unless {@code -Dkiln.keep}, the candidate is removed when
+ * the build ends without {@code kiln:terminate}.
  *
  * @since 0.1.0
  */
@@ -113,7 +113,8 @@ public class LaunchMojo extends AbstractKilnMojo {
     try {
       ep = endpoint == null ? null : URI.create(endpoint.trim());
     } catch (IllegalArgumentException e) {
-      throw KilnException.badParameter("aws.endpoint", endpoint, "a URL such as https://ec2.eu-west-1.amazonaws.com");
+      throw KilnException.badParameter(
+          "aws.endpoint", endpoint, "a URL such as https://ec2.eu-west-1.amazonaws.com");
     }
     String cacheDir = prop(Props.SANDBOX_CACHE_DIR, sandbox == null ? null : sandbox.cacheDir);
     String allow = prop(Props.LAUNCH_ALLOW_WORLD, launch == null ? null : launch.allowWorld);

@@ -49,9 +49,14 @@ public class PolicyMojo extends AbstractKilnMojo {
     write(dir.resolve("instance-role.json"), instance);
     if (spec.access().assumeRole() != null && !spec.access().assumeRole().isBlank()) {
       String assumed = CandidatePolicy.readPolicy(spec.access());
-      getLog().info(
-          "Policy of the assumed role " + spec.access().assumeRole() + " (" + dir.resolve("assumed-role.json")
-              + "):\n" + assumed);
+      getLog()
+          .info(
+              "Policy of the assumed role "
+                  + spec.access().assumeRole()
+                  + " ("
+                  + dir.resolve("assumed-role.json")
+                  + "):\n"
+                  + assumed);
       write(dir.resolve("assumed-role.json"), assumed);
     }
   }
@@ -61,7 +66,8 @@ public class PolicyMojo extends AbstractKilnMojo {
       Files.createDirectories(f.getParent());
       Files.writeString(f, text);
     } catch (IOException e) {
-      throw new KilnException("outputDir", "cannot write " + f + ": " + e.getMessage(), List.of(), e);
+      throw new KilnException(
+          "outputDir", "cannot write " + f + ": " + e.getMessage(), List.of(), e);
     }
   }
 }

@@ -82,7 +82,15 @@ public class PruneMojo extends AbstractKilnMojo {
             cacheDir == null ? null : Path.of(cacheDir).toAbsolutePath(),
             getLog()::info);
     for (ImageCatalog.Pruned p : out) {
-      getLog().info(p.recipe() + ": kept " + p.kept() + ", in use " + p.inUse() + (dryRun ? ", would remove " : ", removed ") + p.removed());
+      getLog()
+          .info(
+              p.recipe()
+                  + ": kept "
+                  + p.kept()
+                  + ", in use "
+                  + p.inUse()
+                  + (dryRun ? ", would remove " : ", removed ")
+                  + p.removed());
     }
   }
 

@@ -42,7 +42,15 @@ public class RenderMojo extends AbstractKilnMojo {
     Path base = project.getBasedir().toPath();
     KilnSpec spec = KilnSpec.parse(rawParameters(), base);
     for (Renderer.Rendered r : new Renderer(spec.templatesDir()).renderAll(spec, kilnVersion())) {
-      getLog().info("Rendered " + r.recipe() + " → " + base.relativize(r.dir()) + " (" + r.bundleDigest() + ")");
+      getLog()
+          .info(
+              "Rendered "
+                  + r.recipe()
+                  + " → "
+                  + base.relativize(r.dir())
+                  + " ("
+                  + r.bundleDigest()
+                  + ")");
     }
   }
 }

@@ -10,8 +10,8 @@ import org.apache.maven.plugins.annotations.Parameter;
 
 /**
  * Removes everything kiln:launch made (recorded in {@code target/kiln/instance.json}) and lists it;
- * does nothing when nothing is recorded, so it can run again. With {@code -Dkiln.keep} the candidate
- * is left running and the goal says how to reach and remove it.
+ * does nothing when nothing is recorded, so it can run again. With {@code -Dkiln.keep} the
+ * candidate is left running and the goal says how to reach and remove it.
  *
  * @since 0.1.0
  */
@@ -46,14 +46,28 @@ public class TerminateMojo extends AbstractKilnMojo {
 
   @Override
   protected void run() throws KilnException {
-    Path out = project.getBasedir().toPath().resolve(outputDir == null ? "target/kiln" : outputDir).normalize();
+    Path out =
+        project
+            .getBasedir()
+            .toPath()
+            .resolve(outputDir == null ? "target/kiln" : outputDir)
+            .normalize();
     if (keep) {
       var rec = Launcher.running(out);
       if (rec.isPresent()) {
-        getLog().info(
-            "kiln.keep: leaving candidate " + rec.get().get("instanceId") + " running at " + rec.get().get("host")
-                + ":" + rec.get().get("port") + " (ssh -p " + rec.get().get("port") + " <iam-user>@"
-                + rec.get().get("host") + "); remove it with: mvn kiln:terminate");
+        getLog()
+            .info(
+                "kiln.keep: leaving candidate "
+                    + rec.get().get("instanceId")
+                    + " running at "
+                    + rec.get().get("host")
+                    + ":"
+                    + rec.get().get("port")
+                    + " (ssh -p "
+                    + rec.get().get("port")
+                    + " <iam-user>@"
+                    + rec.get().get("host")
+                    + "); remove it with: mvn kiln:terminate");
       }
       return;
     }

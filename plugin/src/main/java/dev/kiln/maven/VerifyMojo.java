@@ -12,8 +12,8 @@ import org.apache.maven.plugins.annotations.Parameter;
 /**
  * Attacks the candidate that kiln:launch started, one probe per hardening control (root login,
  * passwords, IAM key lifecycle, sudo, effective sshd configuration, host keys, fail2ban, shadow,
- * ssh-audit), and writes {@code target/kiln/report/} (JUnit XML {@code TEST-kiln-hardening.xml}
- * and a self-contained {@code index.html}). Fails the build naming every failed control.
+ * ssh-audit), and writes {@code target/kiln/report/} (JUnit XML {@code TEST-kiln-hardening.xml} and
+ * a self-contained {@code index.html}). Fails the build naming every failed control.
  *
  * @since 0.1.0
  */
@@ -29,8 +29,9 @@ public class VerifyMojo extends AbstractKilnMojo {
   boolean skipVerify;
 
   /**
-   * AWS only: {@code <iamUser>} and {@code <keyFile>}, an existing IAM user (in an authorized group,
-   * ideally with sudo) to probe as; see {@link VerifyParams}. The sandbox creates its own test users.
+   * AWS only: {@code <iamUser>} and {@code <keyFile>}, an existing IAM user (in an authorized
+   * group, ideally with sudo) to probe as; see {@link VerifyParams}. The sandbox creates its own
+   * test users.
    *
    * @since 0.1.0
    */
@@ -52,7 +53,8 @@ public class VerifyMojo extends AbstractKilnMojo {
     KilnSpec spec = KilnSpec.parse(rawParameters(), base);
     String user = prop(Props.VERIFY_IAM_USER, verify == null ? null : verify.iamUser);
     String key = prop(Props.VERIFY_KEY_FILE, verify == null ? null : verify.keyFile);
-    Verifier.verify(spec.outputDir(), spec, user, key == null ? null : base.resolve(key), getLog()::info);
+    Verifier.verify(
+        spec.outputDir(), spec, user, key == null ? null : base.resolve(key), getLog()::info);
   }
 
   private String prop(String property, String pomValue) {

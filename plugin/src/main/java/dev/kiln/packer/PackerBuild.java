@@ -68,10 +68,11 @@ public final class PackerBuild {
     cmd.add("build");
     cmd.add("-machine-readable");
     cmd.add("-color=false");
-    vars.forEach((k, v) -> {
-      cmd.add("-var");
-      cmd.add(k + "=" + v);
-    });
+    vars.forEach(
+        (k, v) -> {
+          cmd.add("-var");
+          cmd.add(k + "=" + v);
+        });
     cmd.add(template.getFileName().toString());
     return cmd;
   }
@@ -95,7 +96,10 @@ public final class PackerBuild {
       p.getOutputStream().close();
     } catch (IOException e) {
       throw new KilnException(
-          "packer.executable", "cannot start " + packer.path() + ": " + e.getMessage(), List.of(), e);
+          "packer.executable",
+          "cannot start " + packer.path() + ": " + e.getMessage(),
+          List.of(),
+          e);
     }
     Thread hook = new Thread(() -> interruptAndWait(p), "kiln-packer-shutdown");
     boolean hooked = addHook(hook);

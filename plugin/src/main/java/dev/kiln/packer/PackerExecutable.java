@@ -36,7 +36,10 @@ public final class PackerExecutable {
       Matcher m = VERSION.matcher(text);
       if (!m.find()) {
         throw new KilnException(
-            "packer.executable", "cannot read Packer's version from: " + text.strip(), List.of(), null);
+            "packer.executable",
+            "cannot read Packer's version from: " + text.strip(),
+            List.of(),
+            null);
       }
       return new Version(
           Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3)));
@@ -90,7 +93,10 @@ public final class PackerExecutable {
       exe = onPath("packer", pathEnv);
       if (exe == null) {
         throw new KilnException(
-            "packer.executable", "Packer was not found on PATH; " + HOW_TO_INSTALL, List.of(), null);
+            "packer.executable",
+            "Packer was not found on PATH; " + HOW_TO_INSTALL,
+            List.of(),
+            null);
       }
     }
     Version v = Version.parse(versionOutput(exe));

@@ -8,6 +8,10 @@ public class PackerFailedException extends KilnException {
   private static final long serialVersionUID = 1L;
 
   public PackerFailedException(String message, List<String> packerErrors) {
-    super(null, message + (packerErrors.isEmpty() ? "" : ": " + packerErrors.get(packerErrors.size() - 1)), packerErrors, null);
+    super(
+        null,
+        message + (packerErrors.isEmpty() ? "" : ": " + packerErrors.get(packerErrors.size() - 1)),
+        packerErrors,
+        null);
   }
 }

@@ -12,7 +12,13 @@ package dev.kiln.probe;
  * @param millis how long the probe took
  */
 public record Control(
-    String id, String title, String expected, String observed, Outcome outcome, String evidence, long millis) {
+    String id,
+    String title,
+    String expected,
+    String observed,
+    Outcome outcome,
+    String evidence,
+    long millis) {
 
   /** A control's result. */
   public enum Outcome {

@@ -10,8 +10,9 @@ import java.util.Optional;
 import software.amazon.awssdk.services.iam.IamClient;
 
 /**
- * A candidate reached at a plain address and port (an AWS instance): one source (this machine, which
- * must be in the trusted CIDRs), no IAM changes, no root access outside SSH, ssh-audit run locally.
+ * A candidate reached at a plain address and port (an AWS instance): one source (this machine,
+ * which must be in the trusted CIDRs), no IAM changes, no root access outside SSH, ssh-audit run
+ * locally.
  */
 public final class HostTarget implements Target {
   private final String host;
@@ -75,7 +76,9 @@ public final class HostTarget implements Target {
     }
     Procs.Result r =
         Procs.run(
-            List.of("ssh-audit", "-n", "-p", Integer.toString(port), host), Duration.ofSeconds(60), Map.of());
+            List.of("ssh-audit", "-n", "-p", Integer.toString(port), host),
+            Duration.ofSeconds(60),
+            Map.of());
     return Optional.of(new String[] {Integer.toString(r.exitCode()), r.output()});
   }
 

@@ -10,8 +10,8 @@ import java.util.List;
  * @param sudoGroups IAM groups whose members get sudo
  * @param keyCacheTtl seconds a fetched key may be served from the key command's cache
  * @param maxRetry fail2ban's maxretry
- * @param expected the bundle's recipe and resolved maps, for the effective sshd configuration;
- *     null skips that control
+ * @param expected the bundle's recipe and resolved maps, for the effective sshd configuration; null
+ *     skips that control
  * @param loginUser the image's default login user (also tried with a password)
  * @param banTimeout how long after the first failure a ban may take (fail2ban's polling: ≈2–9 s)
  * @param existingUser where probes may not create IAM users (AWS): the local name of an existing
@@ -31,14 +31,27 @@ public record ProbeSettings(
 
   /** With the default ban timeout (40 s). */
   public ProbeSettings(
-      List<String> iamGroups, List<String> sudoGroups, int keyCacheTtl, int maxRetry, CheckInput expected, String loginUser) {
+      List<String> iamGroups,
+      List<String> sudoGroups,
+      int keyCacheTtl,
+      int maxRetry,
+      CheckInput expected,
+      String loginUser) {
     this(iamGroups, sudoGroups, keyCacheTtl, maxRetry, expected, loginUser, null, null, null);
   }
 
   /** The same settings with another ban timeout. */
   public ProbeSettings withBanTimeout(java.time.Duration d) {
     return new ProbeSettings(
-        iamGroups, sudoGroups, keyCacheTtl, maxRetry, expected, loginUser, d, existingUser, existingKey);
+        iamGroups,
+        sudoGroups,
+        keyCacheTtl,
+        maxRetry,
+        expected,
+        loginUser,
+        d,
+        existingUser,
+        existingKey);
   }
 
   /** The same settings probing as an existing IAM user (AWS). */

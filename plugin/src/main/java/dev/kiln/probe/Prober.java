@@ -8,7 +8,6 @@ import dev.kiln.probe.Ssh.Kind;
 import dev.kiln.spec.KilnException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.util.ArrayList;
@@ -47,8 +46,10 @@ public final class Prober {
   private String sudoGroup;
   private String nonSudoGroup;
   private String candidateHostKey;
+
   /** Login names: the test users, or one existing user for both roles (AWS). */
   private String user = USER;
+
   private String admin = ADMIN;
   private boolean existing;
 
@@ -98,38 +99,74 @@ public final class Prober {
   /** The report's order of the controls. */
   static final List<String> ORDER =
       List.of(
-          "iam-key-login", "sudo-group-only", "sshd-effective-config", "root-password-locked",
-          "host-keys-unique", "root-login-refused", "password-auth-refused", "iam-key-inactive",
-          "iam-key-deleted", "iam-group-removal", "fail2ban-ban", "ssh-audit");
+          "iam-key-login",
+          "sudo-group-only",
+          "sshd-effective-config",
+          "root-password-locked",
+          "host-keys-unique",
+          "root-login-refused",
+          "password-auth-refused",
+          "iam-key-inactive",
+          "iam-key-deleted",
+          "iam-group-removal",
+          "fail2ban-ban",
+          "ssh-audit");
 
   private void controls() throws KilnException {
-    control("iam-key-login", "An IAM user in the authorized group logs in with an Active key",
-        "login succeeds for " + USER + " with its Active IAM key", this::activeKey);
-    control("sudo-group-only", "sudo works for the sudo group and only for it",
-        ADMIN + " (sudo group) runs sudo -n; " + USER + " (not in a sudo group) is refused", this::sudo);
-    control("sshd-effective-config", "The effective sshd configuration (sshd -T) meets hardening.md",
-        "sshd -t exits 0 and every sshd control of hardening.md holds in sshd -T", this::sshdEffective);
-    control("root-password-locked", "Root's shadow field is locked and pwck -r is clean",
+    control(
+        "iam-key-login",
+        "An IAM user in the authorized group logs in with an Active key",
+        "login succeeds for " + USER + " with its Active IAM key",
+        this::activeKey);
+    control(
+        "sudo-group-only",
+        "sudo works for the sudo group and only for it",
+        ADMIN + " (sudo group) runs sudo -n; " + USER + " (not in a sudo group) is refused",
+        this::sudo);
+    control(
+        "sshd-effective-config",
+        "The effective sshd configuration (sshd -T) meets hardening.md",
+        "sshd -t exits 0 and every sshd control of hardening.md holds in sshd -T",
+        this::sshdEffective);
+    control(
+        "root-password-locked",
+        "Root's shadow field is locked and pwck -r is clean",
         "root's password field is '*' or starts with '!', passwd -S shows L, pwck -r and grpck -r exit 0",
         this::shadow);
-    control("host-keys-unique", "Host keys are generated per boot, never baked into the image",
-        "the candidate's ed25519 host key differs from another boot's", this::hostKeys);
-    control("root-login-refused", "Root cannot log in over SSH",
+    control(
+        "host-keys-unique",
+        "Host keys are generated per boot, never baked into the image",
+        "the candidate's ed25519 host key differs from another boot's",
+        this::hostKeys);
+    control(
+        "root-login-refused",
+        "Root cannot log in over SSH",
         "root is refused with a password and with a key uploaded to an IAM user named root",
         this::rootLogin);
-    control("password-auth-refused", "Password and keyboard-interactive authentication are refused",
-        "every user is refused with password and keyboard-interactive", this::passwords);
+    control(
+        "password-auth-refused",
+        "Password and keyboard-interactive authentication are refused",
+        "every user is refused with password and keyboard-interactive",
+        this::passwords);
     // The two revocations wait out the key cache TTL: run them side by side (different users).
     Thread deleted =
         new Thread(
             () ->
-                control("iam-key-deleted", "A key deleted from IAM stops working within the key cache TTL",
-                    "refused within keyCacheTtl (" + cfg.keyCacheTtl() + " s) after DeleteSSHPublicKey",
+                control(
+                    "iam-key-deleted",
+                    "A key deleted from IAM stops working within the key cache TTL",
+                    "refused within keyCacheTtl ("
+                        + cfg.keyCacheTtl()
+                        + " s) after DeleteSSHPublicKey",
                     () -> revoked(DELETED, true)),
             "kiln-probe-deleted");
     deleted.start();
-    control("iam-key-inactive", "A key set Inactive in IAM stops working within the key cache TTL",
-        "refused within keyCacheTtl (" + cfg.keyCacheTtl() + " s) after UpdateSSHPublicKey Inactive",
+    control(
+        "iam-key-inactive",
+        "A key set Inactive in IAM stops working within the key cache TTL",
+        "refused within keyCacheTtl ("
+            + cfg.keyCacheTtl()
+            + " s) after UpdateSSHPublicKey Inactive",
         () -> revoked(INACTIVE, false));
     try {
       deleted.join();
@@ -137,13 +174,24 @@ public final class Prober {
       Thread.currentThread().interrupt();
       throw new KilnException("interrupted", e);
     }
-    control("iam-group-removal", "A user removed from the authorized group loses access",
-        "after RemoveUserFromGroup and a sync run the user is refused", this::groupRemoval);
-    control("fail2ban-ban", "fail2ban bans a source after maxretry failures, and only that source",
-        "after " + cfg.maxRetry() + " failures the attacker's connections are refused and its address"
-            + " is in the nftables ruleset, while the user's source still logs in", this::fail2ban);
-    control("ssh-audit", "ssh-audit reports no failure",
-        "no [fail] line in ssh-audit's report of the candidate", this::sshAudit);
+    control(
+        "iam-group-removal",
+        "A user removed from the authorized group loses access",
+        "after RemoveUserFromGroup and a sync run the user is refused",
+        this::groupRemoval);
+    control(
+        "fail2ban-ban",
+        "fail2ban bans a source after maxretry failures, and only that source",
+        "after "
+            + cfg.maxRetry()
+            + " failures the attacker's connections are refused and its address"
+            + " is in the nftables ruleset, while the user's source still logs in",
+        this::fail2ban);
+    control(
+        "ssh-audit",
+        "ssh-audit reports no failure",
+        "no [fail] line in ssh-audit's report of the candidate",
+        this::sshAudit);
   }
 
   // --- harness ---------------------------------------------------------------------------------
@@ -203,7 +251,8 @@ public final class Prober {
       return;
     }
     List<String> groups = cfg.iamGroups();
-    nonSudoGroup = groups.stream().filter(g -> !cfg.sudoGroups().contains(g)).findFirst().orElse(null);
+    nonSudoGroup =
+        groups.stream().filter(g -> !cfg.sudoGroups().contains(g)).findFirst().orElse(null);
     sudoGroup =
         cfg.sudoGroups().stream()
             .filter(g -> groups.isEmpty() || groups.contains(g))
@@ -213,7 +262,11 @@ public final class Prober {
     IamClient iam = t.iam();
     try {
       List<String> all = new ArrayList<>(groups);
-      cfg.sudoGroups().forEach(g -> { if (!all.contains(g)) all.add(g); });
+      cfg.sudoGroups()
+          .forEach(
+              g -> {
+                if (!all.contains(g)) all.add(g);
+              });
       for (String g : all) {
         try {
           iam.getGroup(r -> r.groupName(g));
@@ -261,11 +314,14 @@ public final class Prober {
 
   private String sync() throws KilnException {
     Optional<String[]> r =
-        t.rootExec("/usr/libexec/kiln/sync-users --config /etc/kiln/access.json 2>&1; echo \"exit=$?\"");
+        t.rootExec(
+            "/usr/libexec/kiln/sync-users --config /etc/kiln/access.json 2>&1; echo \"exit=$?\"");
     return r.map(x -> x[1]).orElse(null);
   }
 
-  /** An attempt meant to fail, from the probe source: a connection that did not happen is retried. */
+  /**
+   * An attempt meant to fail, from the probe source: a connection that did not happen is retried.
+   */
   private Attempt negative(Supplier<Attempt> a) throws KilnException {
     Attempt last = null;
     for (int i = 0; i < 4; i++) {
@@ -289,7 +345,8 @@ public final class Prober {
     Attempt a = login("user", user);
     try {
       if (a.kind() != Kind.LOGGED_IN) {
-        return R.fail(user + " could not log in: " + a.detail(), "key " + keys.get(user).fingerprint());
+        return R.fail(
+            user + " could not log in: " + a.detail(), "key " + keys.get(user).fingerprint());
       }
       candidateHostKey = a.hostKey();
       Ssh.Exec id = Ssh.run(a.session(), "id; hostname");
@@ -303,7 +360,8 @@ public final class Prober {
     if (existing) {
       Ssh.Exec e = asAdmin("sudo -n true");
       return R.skip(
-          "with one existing user only its own sudo can be seen (sudo -n true: exit " + e.exit()
+          "with one existing user only its own sudo can be seen (sudo -n true: exit "
+              + e.exit()
               + "); 'only the sudo group' needs the sandbox's test users");
     }
     if (sudoGroup == null) {
@@ -316,7 +374,12 @@ public final class Prober {
         return R.fail(ADMIN + " could not log in: " + a.detail(), "");
       }
       Ssh.Exec e = Ssh.run(a.session(), "sudo -n true");
-      ev.append(ADMIN).append(": sudo -n true → exit ").append(e.exit()).append(' ').append(e.all()).append('\n');
+      ev.append(ADMIN)
+          .append(": sudo -n true → exit ")
+          .append(e.exit())
+          .append(' ')
+          .append(e.all())
+          .append('\n');
       if (e.exit() != 0) {
         return R.fail(ADMIN + " (in " + sudoGroup + ") cannot use sudo", ev.toString());
       }
@@ -325,7 +388,8 @@ public final class Prober {
     }
     if (nonSudoGroup == null) {
       return R.pass(
-          ADMIN + " uses sudo; no authorized group without sudo to test the refusal", ev.toString());
+          ADMIN + " uses sudo; no authorized group without sudo to test the refusal",
+          ev.toString());
     }
     Attempt b = login("user", USER);
     try {
@@ -335,7 +399,8 @@ public final class Prober {
       Ssh.Exec e = Ssh.run(b.session(), "sudo -n true");
       ev.append(USER).append(": sudo -n true → exit ").append(e.exit()).append(' ').append(e.all());
       if (e.exit() == 0) {
-        return R.fail(USER + " (in " + nonSudoGroup + ", not a sudo group) can use sudo", ev.toString());
+        return R.fail(
+            USER + " (in " + nonSudoGroup + ", not a sudo group) can use sudo", ev.toString());
       }
       return R.pass(ADMIN + " uses sudo, " + USER + " is refused", ev.toString());
     } finally {
@@ -368,7 +433,10 @@ public final class Prober {
     }
     Ssh.Exec eff =
         asAdmin(
-            "sudo -n /usr/sbin/sshd -T -C user=" + user + ",host=probe.example,addr=" + matchAddress());
+            "sudo -n /usr/sbin/sshd -T -C user="
+                + user
+                + ",host=probe.example,addr="
+                + matchAddress());
     if (eff.exit() != 0) {
       return R.fail("sshd -T failed (exit " + eff.exit() + ")", eff.all());
     }
@@ -386,7 +454,11 @@ public final class Prober {
     }
     String first = findings.get(0).check().replace("sshd.", "");
     return R.fail(
-        findings.size() + " sshd control(s) violated, first: " + first + " — " + findings.get(0).message(),
+        findings.size()
+            + " sshd control(s) violated, first: "
+            + first
+            + " — "
+            + findings.get(0).message(),
         b + "\n" + summary);
   }
 
@@ -400,9 +472,21 @@ public final class Prober {
     StringBuilder b = new StringBuilder();
     for (String l : sshdT.split("\n")) {
       String k = l.split(" ", 2)[0];
-      if (List.of("permitrootlogin", "passwordauthentication", "kbdinteractiveauthentication",
-              "authenticationmethods", "pubkeyauthentication", "authorizedkeyscommand", "kexalgorithms",
-              "ciphers", "macs", "maxauthtries", "allowgroups", "loglevel", "usepam").contains(k)) {
+      if (List.of(
+              "permitrootlogin",
+              "passwordauthentication",
+              "kbdinteractiveauthentication",
+              "authenticationmethods",
+              "pubkeyauthentication",
+              "authorizedkeyscommand",
+              "kexalgorithms",
+              "ciphers",
+              "macs",
+              "maxauthtries",
+              "allowgroups",
+              "loglevel",
+              "usepam")
+          .contains(k)) {
         b.append(l).append('\n');
       }
     }
@@ -427,8 +511,14 @@ public final class Prober {
     boolean pwck = o.contains("pwck=0");
     boolean grpck = o.contains("grpck=0");
     String observed =
-        "root field " + (locked ? "locked" : "NOT locked") + ", passwd -S " + (statusL ? "L" : "not L")
-            + ", pwck " + (pwck ? "clean" : "NOT clean") + ", grpck " + (grpck ? "clean" : "NOT clean");
+        "root field "
+            + (locked ? "locked" : "NOT locked")
+            + ", passwd -S "
+            + (statusL ? "L" : "not L")
+            + ", pwck "
+            + (pwck ? "clean" : "NOT clean")
+            + ", grpck "
+            + (grpck ? "clean" : "NOT clean");
     return locked && statusL && pwck && grpck ? R.pass(observed, o) : R.fail(observed, o);
   }
 
@@ -440,9 +530,11 @@ public final class Prober {
     if (other.isEmpty()) {
       return R.skip("this cloud cannot boot a second instance for comparison");
     }
-    String ev = "candidate: " + abbreviate(candidateHostKey) + "\nother boot: " + abbreviate(other.get());
+    String ev =
+        "candidate: " + abbreviate(candidateHostKey) + "\nother boot: " + abbreviate(other.get());
     if (!candidateHostKey.startsWith("ssh-ed25519")) {
-      return R.fail("the candidate offered " + candidateHostKey.split(" ")[0] + ", expected ssh-ed25519", ev);
+      return R.fail(
+          "the candidate offered " + candidateHostKey.split(" ")[0] + ", expected ssh-ed25519", ev);
     }
     if (Ssh.sameKey(candidateHostKey, other.get())) {
       return R.fail("two boots of the image share a host key (keys baked into the image)", ev);
@@ -453,7 +545,9 @@ public final class Prober {
   private static String abbreviate(String key) {
     String[] f = key.split(" ");
     String b = f.length > 1 ? f[1] : f[0];
-    return f[0] + " " + (b.length() > 24 ? b.substring(0, 12) + "…" + b.substring(b.length() - 12) : b);
+    return f[0]
+        + " "
+        + (b.length() > 24 ? b.substring(0, 12) + "…" + b.substring(b.length() - 12) : b);
   }
 
   private R rootLogin() throws Exception {
@@ -464,16 +558,30 @@ public final class Prober {
     pw.close();
     if (existing) {
       Attempt k = negative(() -> Ssh.withKey(t.host(), port, "root", keys.get(user)));
-      ev.append("root, key of ").append(user).append(": ").append(k.kind()).append(" — ").append(k.detail()).append('\n');
+      ev.append("root, key of ")
+          .append(user)
+          .append(": ")
+          .append(k.kind())
+          .append(" — ")
+          .append(k.detail())
+          .append('\n');
       k.close();
       return judgeRefused(
-          List.of(pw, k), "root is refused with a password and with an IAM user's key (no IAM user 'root' is created outside the sandbox)", ev);
+          List.of(pw, k),
+          "root is refused with a password and with an IAM user's key (no IAM user 'root' is created outside the sandbox)",
+          ev);
     }
     Attempt key = negative(() -> Ssh.withKey(t.host(), port, "root", keys.get(ROOT)));
-    ev.append("root, key of IAM user 'root' (").append(keys.get(ROOT).fingerprint()).append("): ")
-        .append(key.kind()).append(" — ").append(key.detail()).append('\n');
+    ev.append("root, key of IAM user 'root' (")
+        .append(keys.get(ROOT).fingerprint())
+        .append("): ")
+        .append(key.kind())
+        .append(" — ")
+        .append(key.detail())
+        .append('\n');
     key.close();
-    return judgeRefused(List.of(pw, key), "root is refused with a password and with an IAM key", ev);
+    return judgeRefused(
+        List.of(pw, key), "root is refused with a password and with an IAM key", ev);
   }
 
   private R judgeRefused(List<Attempt> attempts, String okText, StringBuilder ev) {
@@ -496,9 +604,20 @@ public final class Prober {
     }
     for (String u : users) {
       Attempt p = negative(() -> Ssh.withPassword(t.host(), port, u, "kiln-probe-password"));
-      Attempt k = negative(() -> Ssh.withKeyboardInteractive(t.host(), port, u, "kiln-probe-password"));
-      ev.append(u).append(", password: ").append(p.kind()).append(" — ").append(p.detail()).append('\n');
-      ev.append(u).append(", keyboard-interactive: ").append(k.kind()).append(" — ").append(k.detail()).append('\n');
+      Attempt k =
+          negative(() -> Ssh.withKeyboardInteractive(t.host(), port, u, "kiln-probe-password"));
+      ev.append(u)
+          .append(", password: ")
+          .append(p.kind())
+          .append(" — ")
+          .append(p.detail())
+          .append('\n');
+      ev.append(u)
+          .append(", keyboard-interactive: ")
+          .append(k.kind())
+          .append(" — ")
+          .append(k.detail())
+          .append('\n');
       p.close();
       k.close();
       all.add(p);
@@ -522,11 +641,14 @@ public final class Prober {
     if (delete) {
       iam.deleteSSHPublicKey(r -> r.userName(user).sshPublicKeyId(keyId));
     } else {
-      iam.updateSSHPublicKey(r -> r.userName(user).sshPublicKeyId(keyId).status(StatusType.INACTIVE));
+      iam.updateSSHPublicKey(
+          r -> r.userName(user).sshPublicKeyId(keyId).status(StatusType.INACTIVE));
     }
     int ttl = cfg.keyCacheTtl();
     long limit = (ttl + 3) * 1000L;
-    StringBuilder ev = new StringBuilder((delete ? "DeleteSSHPublicKey " : "UpdateSSHPublicKey Inactive ") + keyId + "\n");
+    StringBuilder ev =
+        new StringBuilder(
+            (delete ? "DeleteSSHPublicKey " : "UpdateSSHPublicKey Inactive ") + keyId + "\n");
     while (true) {
       long el = (System.nanoTime() - t0) / 1_000_000;
       Attempt a = negative(() -> Ssh.withKey(t.host(), portQuiet("probe"), user, keys.get(user)));
@@ -536,13 +658,15 @@ public final class Prober {
       if (a.kind() == Kind.REFUSED) {
         return el <= limit
             ? R.pass("refused " + el + " ms after the change (TTL " + ttl + " s)", ev.toString())
-            : R.fail("refused only " + el + " ms after the change, TTL is " + ttl + " s", ev.toString());
+            : R.fail(
+                "refused only " + el + " ms after the change, TTL is " + ttl + " s", ev.toString());
       }
       if (a.kind() == Kind.NO_CONNECTION) {
         return R.fail("inconclusive: " + a.detail(), ev.toString());
       }
       if (el > limit + 10_000) {
-        return R.fail("still logs in " + el + " ms after the change (TTL " + ttl + " s)", ev.toString());
+        return R.fail(
+            "still logs in " + el + " ms after the change (TTL " + ttl + " s)", ev.toString());
       }
       sleep(1000);
     }
@@ -561,7 +685,8 @@ public final class Prober {
       return R.skip("changes IAM: runs only with the sandbox's test users");
     }
     if (cfg.iamGroups().isEmpty()) {
-      return R.skip("<access><iamGroups> is empty: every IAM user is authorized, no group to leave");
+      return R.skip(
+          "<access><iamGroups> is empty: every IAM user is authorized, no group to leave");
     }
     Attempt before = login("user", GONE);
     before.close();
@@ -570,18 +695,30 @@ public final class Prober {
     }
     t.iam().removeUserFromGroup(r -> r.userName(GONE).groupName(loginGroup));
     String sync = sync();
-    Optional<String[]> local = t.rootExec("getent passwd " + GONE + "; passwd -S " + GONE + " 2>&1");
+    Optional<String[]> local =
+        t.rootExec("getent passwd " + GONE + "; passwd -S " + GONE + " 2>&1");
     Attempt after = negative(() -> Ssh.withKey(t.host(), portQuiet("probe"), GONE, keys.get(GONE)));
     after.close();
     String ev =
-        "RemoveUserFromGroup " + GONE + " " + loginGroup + "\nsync-users: " + (sync == null ? "-" : sync.strip())
-            + "\nlocal account: " + local.map(x -> x[1].strip()).orElse("-") + "\nlogin after: "
-            + after.kind() + " — " + after.detail();
+        "RemoveUserFromGroup "
+            + GONE
+            + " "
+            + loginGroup
+            + "\nsync-users: "
+            + (sync == null ? "-" : sync.strip())
+            + "\nlocal account: "
+            + local.map(x -> x[1].strip()).orElse("-")
+            + "\nlogin after: "
+            + after.kind()
+            + " — "
+            + after.detail();
     if (after.kind() == Kind.REFUSED) {
       return R.pass(GONE + " is refused after leaving " + loginGroup, ev);
     }
     return R.fail(
-        after.kind() == Kind.LOGGED_IN ? GONE + " still logs in after leaving " + loginGroup : "inconclusive",
+        after.kind() == Kind.LOGGED_IN
+            ? GONE + " still logs in after leaving " + loginGroup
+            : "inconclusive",
         ev);
   }
 
@@ -602,7 +739,13 @@ public final class Prober {
       Attempt a = Ssh.withKey(t.host(), port, USER, wrong);
       a.close();
       tries++;
-      ev.append("attempt ").append(i + 1).append(" from ").append(attacker).append(": ").append(a.kind()).append('\n');
+      ev.append("attempt ")
+          .append(i + 1)
+          .append(" from ")
+          .append(attacker)
+          .append(": ")
+          .append(a.kind())
+          .append('\n');
       if (a.kind() == Kind.NO_CONNECTION) {
         break;
       }
@@ -618,32 +761,55 @@ public final class Prober {
       }
       sleep(500);
     }
-    ev.append("attacker connection after ").append(tries).append(" failures: ")
-        .append(banAt < 0 ? "still answered (" + lastBanner.strip() + ")" : "refused after " + banAt + " ms (" + lastBanner + ")")
+    ev.append("attacker connection after ")
+        .append(tries)
+        .append(" failures: ")
+        .append(
+            banAt < 0
+                ? "still answered (" + lastBanner.strip() + ")"
+                : "refused after " + banAt + " ms (" + lastBanner + ")")
         .append('\n');
     Optional<String> fw = t.firewall();
     boolean inFirewall = fw.map(s -> s.contains(attacker)).orElse(false);
-    ev.append("nft list ruleset mentions ").append(attacker).append(": ").append(inFirewall).append('\n');
-    fw.ifPresent(s -> s.lines().filter(l -> l.contains(attacker) || l.contains("f2b")).limit(6)
-        .forEach(l -> ev.append("  ").append(l.strip()).append('\n')));
+    ev.append("nft list ruleset mentions ")
+        .append(attacker)
+        .append(": ")
+        .append(inFirewall)
+        .append('\n');
+    fw.ifPresent(
+        s ->
+            s.lines()
+                .filter(l -> l.contains(attacker) || l.contains("f2b"))
+                .limit(6)
+                .forEach(l -> ev.append("  ").append(l.strip()).append('\n')));
     Attempt user = login("user", USER);
     user.close();
-    ev.append("user source ").append(t.sourceAddress("user")).append(", ").append(USER).append(": ")
-        .append(user.kind()).append('\n');
-    t.rootExec("fail2ban-client status sshd 2>&1").ifPresent(x -> ev.append(x[1].strip()).append('\n'));
+    ev.append("user source ")
+        .append(t.sourceAddress("user"))
+        .append(", ")
+        .append(USER)
+        .append(": ")
+        .append(user.kind())
+        .append('\n');
+    t.rootExec("fail2ban-client status sshd 2>&1")
+        .ifPresent(x -> ev.append(x[1].strip()).append('\n'));
     t.unban(attacker);
     if (banAt < 0) {
       return R.fail(
-          "the attacker was not banned within " + wait / 1000 + " s of " + tries + " failures", ev.toString());
+          "the attacker was not banned within " + wait / 1000 + " s of " + tries + " failures",
+          ev.toString());
     }
     if (!inFirewall && fw.isPresent()) {
-      return R.fail("connections refused but the attacker's address is not in the firewall", ev.toString());
+      return R.fail(
+          "connections refused but the attacker's address is not in the firewall", ev.toString());
     }
     if (user.kind() != Kind.LOGGED_IN) {
       return R.fail("the ban blocked another source too: " + user.detail(), ev.toString());
     }
     return R.pass(
-        "attacker banned " + banAt + " ms after the first failure (in nftables); the user source still logs in",
+        "attacker banned "
+            + banAt
+            + " ms after the first failure (in nftables); the user source still logs in",
         ev.toString());
   }
 

@@ -76,7 +76,9 @@ public final class SandboxTarget implements Target {
   @Override
   public void unban(String address) throws KilnException {
     CandidateSandbox.exec(
-        state, "fail2ban-client unban " + address + " >/dev/null 2>&1 || true", Duration.ofSeconds(20));
+        state,
+        "fail2ban-client unban " + address + " >/dev/null 2>&1 || true",
+        Duration.ofSeconds(20));
   }
 
   @Override
@@ -84,8 +86,14 @@ public final class SandboxTarget implements Target {
     String op = ignore ? "addignoreip" : "delignoreip";
     CandidateSandbox.exec(
         state,
-        "for j in sshd recidive; do fail2ban-client set $j " + op + " " + address + " >/dev/null 2>&1; done;"
-            + " fail2ban-client unban " + address + " >/dev/null 2>&1; true",
+        "for j in sshd recidive; do fail2ban-client set $j "
+            + op
+            + " "
+            + address
+            + " >/dev/null 2>&1; done;"
+            + " fail2ban-client unban "
+            + address
+            + " >/dev/null 2>&1; true",
         Duration.ofSeconds(20));
   }
 
@@ -93,7 +101,9 @@ public final class SandboxTarget implements Target {
   public Optional<String> firewall() throws KilnException {
     Procs.Result r =
         CandidateSandbox.execNetns(
-            CandidateSandbox.vmNamespace(state), List.of("nft", "list", "ruleset"), Duration.ofSeconds(10));
+            CandidateSandbox.vmNamespace(state),
+            List.of("nft", "list", "ruleset"),
+            Duration.ofSeconds(10));
     return Optional.of(r.output());
   }
 

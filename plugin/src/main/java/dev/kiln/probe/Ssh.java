@@ -17,8 +17,8 @@ import java.util.Base64;
 
 /**
  * SSH from outside the candidate with jsch: logins with a key, a password or keyboard-interactive,
- * and commands in a session. Every attempt's outcome is classified so that a refused login is
- * never confused with a connection that did not happen (a banned source, a dead bridge).
+ * and commands in a session. Every attempt's outcome is classified so that a refused login is never
+ * confused with a connection that did not happen (a banned source, a dead bridge).
  */
 public final class Ssh {
   private Ssh() {}
@@ -55,7 +55,8 @@ public final class Ssh {
       dir = Files.createTempDirectory("kiln-probe-key");
       Path f = dir.resolve("k");
       Process p =
-          new ProcessBuilder("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", f.toString())
+          new ProcessBuilder(
+                  "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", f.toString())
               .redirectErrorStream(true)
               .start();
       p.getOutputStream().close();
@@ -122,11 +123,13 @@ public final class Ssh {
   }
 
   /** Tries {@code keyboard-interactive} only, answering every prompt with {@code password}. */
-  public static Attempt withKeyboardInteractive(String host, int port, String user, String password) {
+  public static Attempt withKeyboardInteractive(
+      String host, int port, String user, String password) {
     return connect(new JSch(), host, port, user, "keyboard-interactive", password);
   }
 
-  private static Attempt connect(JSch jsch, String host, int port, String user, String methods, String password) {
+  private static Attempt connect(
+      JSch jsch, String host, int port, String user, String methods, String password) {
     Session s = null;
     try {
       s = jsch.getSession(user, host, port);
@@ -139,7 +142,8 @@ public final class Ssh {
       }
       s.setTimeout(10_000);
       s.connect(10_000);
-      return new Attempt(Kind.LOGGED_IN, "authenticated as " + user + " by " + methods, s, hostKey(s));
+      return new Attempt(
+          Kind.LOGGED_IN, "authenticated as " + user + " by " + methods, s, hostKey(s));
     } catch (JSchException e) {
       String hk = s == null ? null : hostKey(s);
       if (s != null) {
@@ -181,7 +185,8 @@ public final class Ssh {
       }
       int exit = ch.getExitStatus();
       ch.disconnect();
-      return new Exec(exit, new String(out, StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+      return new Exec(
+          exit, new String(out, StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     } catch (JSchException e) {
       throw new IOException("cannot run '" + command + "': " + e.getMessage(), e);
     } catch (InterruptedException e) {

@@ -29,7 +29,8 @@ public final class Verifier {
   }
 
   /** The probe settings from the resolved configuration and the candidate's rendered bundle. */
-  public static ProbeSettings settings(KilnSpec spec, Path outputDir, String recipe) throws KilnException {
+  public static ProbeSettings settings(KilnSpec spec, Path outputDir, String recipe)
+      throws KilnException {
     CheckInput expected = null;
     String loginUser = null;
     if (recipe != null && spec.sshdByRecipe().containsKey(recipe)) {
@@ -38,11 +39,16 @@ public final class Verifier {
         Map<String, Object> r = BundleChecker.readRecipe(bundle);
         expected =
             new CheckInput(
-                bundle, r, spec.hardening().toTemplateMap(), spec.sshdByRecipe().get(recipe), spec.access().toMap());
+                bundle,
+                r,
+                spec.hardening().toTemplateMap(),
+                spec.sshdByRecipe().get(recipe),
+                spec.access().toMap());
         Object u = r.get("loginUser");
         loginUser = u == null ? null : u.toString();
       } catch (IOException e) {
-        throw new KilnException("recipes", "cannot read the bundle of " + recipe + ": " + e.getMessage(), List.of(), e);
+        throw new KilnException(
+            "recipes", "cannot read the bundle of " + recipe + ": " + e.getMessage(), List.of(), e);
       }
     }
     return new ProbeSettings(
@@ -54,15 +60,18 @@ public final class Verifier {
         loginUser);
   }
 
-  /** Probes the recorded candidate (sandbox) and writes the report. Throws when any control failed. */
-  public static Result verify(Path outputDir, KilnSpec spec, Consumer<String> log) throws KilnException {
+  /**
+   * Probes the recorded candidate (sandbox) and writes the report. Throws when any control failed.
+   */
+  public static Result verify(Path outputDir, KilnSpec spec, Consumer<String> log)
+      throws KilnException {
     return verify(outputDir, spec, null, null, log);
   }
 
   /**
    * Probes the recorded candidate and writes the report. Outside the sandbox the probes log in as
-   * {@code existingUser} with {@code keyFile} ({@code <verify><iamUser>}, {@code <verify><keyFile>})
-   * and make no IAM changes. Throws when any control failed.
+   * {@code existingUser} with {@code keyFile} ({@code <verify><iamUser>}, {@code
+   * <verify><keyFile>}) and make no IAM changes. Throws when any control failed.
    */
   public static Result verify(
       Path outputDir, KilnSpec spec, String existingUser, Path keyFile, Consumer<String> log)
@@ -72,7 +81,8 @@ public final class Verifier {
             .orElseThrow(
                 () ->
                     new KilnException(
-                        "no running candidate recorded in " + outputDir.resolve(Launcher.RECORD)
+                        "no running candidate recorded in "
+                            + outputDir.resolve(Launcher.RECORD)
                             + ": run kiln:launch first (it is bound to pre-integration-test)"));
     String cloud = (String) rec.get("cloud");
     String recipe = (String) rec.get("recipe");
@@ -85,7 +95,8 @@ public final class Verifier {
     String amiId = (String) rec.get("amiId");
     if ("sandbox".equals(cloud)) {
       @SuppressWarnings("unchecked")
-      CandidateSandbox.State state = CandidateSandbox.fromMap((Map<String, Object>) rec.get("sandbox"));
+      CandidateSandbox.State state =
+          CandidateSandbox.fromMap((Map<String, Object>) rec.get("sandbox"));
       Path cache = Path.of((String) rec.get("sandboxCacheDir"));
       log.accept("Verifying candidate " + state.instanceId + " of " + state.amiId);
       try (SandboxTarget t = new SandboxTarget(state, cache)) {
@@ -110,22 +121,33 @@ public final class Verifier {
     try {
       Report.write(dir, new Report.Subject(instanceId, amiId, cloud, recipe), controls);
     } catch (IOException e) {
-      throw new KilnException("outputDir", "cannot write the report in " + dir + ": " + e.getMessage(), List.of(), e);
+      throw new KilnException(
+          "outputDir", "cannot write the report in " + dir + ": " + e.getMessage(), List.of(), e);
     }
     Result r = new Result(controls, dir);
     long passed = controls.stream().filter(c -> c.outcome() == Control.Outcome.PASS).count();
     log.accept(
-        "Hardening report: " + passed + " passed, " + r.failed().size() + " failed, "
-            + (controls.size() - passed - r.failed().size()) + " skipped → " + dir.resolve(Report.HTML));
+        "Hardening report: "
+            + passed
+            + " passed, "
+            + r.failed().size()
+            + " failed, "
+            + (controls.size() - passed - r.failed().size())
+            + " skipped → "
+            + dir.resolve(Report.HTML));
     if (!r.failed().isEmpty()) {
       List<String> details = new ArrayList<>();
       for (Control c : r.failed()) {
         details.add(c.id() + ": expected " + c.expected() + "; observed " + c.observed());
       }
       throw new KilnException(
-          "hardening control(s) failed on " + instanceId + ": "
-              + String.join(", ", r.failed().stream().map(Control::id).toList()) + " (report: "
-              + dir.resolve(Report.HTML) + ")",
+          "hardening control(s) failed on "
+              + instanceId
+              + ": "
+              + String.join(", ", r.failed().stream().map(Control::id).toList())
+              + " (report: "
+              + dir.resolve(Report.HTML)
+              + ")",
           details);
     }
     return r;

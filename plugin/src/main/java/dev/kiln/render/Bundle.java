@@ -13,8 +13,8 @@ public record Bundle(String recipe, List<BundleFile> files) {
   }
 
   /**
-   * {@code sha256:} over one line per file, {@code path mode owner group sha256}, in path order:
-   * a change of content, mode or owner changes the digest.
+   * {@code sha256:} over one line per file, {@code path mode owner group sha256}, in path order: a
+   * change of content, mode or owner changes the digest.
    */
   public String digest() {
     StringBuilder sb = new StringBuilder();

@@ -42,7 +42,8 @@ public record BundleLayout(List<Entry> entries) {
     List<Entry> entries = new ArrayList<>();
     Object files = doc instanceof Map<?, ?> m ? m.get("files") : null;
     if (!(files instanceof List<?> list)) {
-      throw new KilnException("templatesDir", "bundle.yaml: expected a list 'files'", List.of(), null);
+      throw new KilnException(
+          "templatesDir", "bundle.yaml: expected a list 'files'", List.of(), null);
     }
     for (int i = 0; i < list.size(); i++) {
       if (!(list.get(i) instanceof Map<?, ?> e)) {
@@ -55,13 +56,19 @@ public record BundleLayout(List<Entry> entries) {
       String owner = e.get("owner") == null ? "root" : str(e.get("owner"));
       String group = e.get("group") == null ? "root" : str(e.get("group"));
       if (!Layers.isSafe(path) || !(path.startsWith("rootfs/") || path.startsWith("packer/"))) {
-        problems.add("files[" + i + "].path: '" + path + "' must be a relative path under rootfs/ or packer/");
+        problems.add(
+            "files["
+                + i
+                + "].path: '"
+                + path
+                + "' must be a relative path under rootfs/ or packer/");
       }
       if (!Layers.isSafe(template)) {
         problems.add("files[" + i + "].template: '" + template + "' must be a relative name");
       }
       if (!MODE.matcher(mode).matches()) {
-        problems.add("files[" + i + "].mode: '" + mode + "' must be an octal mode such as \"0644\"");
+        problems.add(
+            "files[" + i + "].mode: '" + mode + "' must be an octal mode such as \"0644\"");
       }
       if (!OWNER.matcher(owner).matches() || !OWNER.matcher(group).matches()) {
         problems.add("files[" + i + "]: owner and group must be user/group names");

@@ -12,8 +12,8 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 
 /**
- * Writes a bundle as a whole: into a sibling temporary directory first, then swapped into place
- * by rename, so a failure at any point leaves the previous bundle as it was.
+ * Writes a bundle as a whole: into a sibling temporary directory first, then swapped into place by
+ * rename, so a failure at any point leaves the previous bundle as it was.
  */
 public final class BundleWriter {
   private BundleWriter() {}
@@ -55,7 +55,9 @@ public final class BundleWriter {
       move(fresh, dir);
       return;
     }
-    Path old = Files.createTempDirectory(dir.toAbsolutePath().getParent(), "." + dir.getFileName() + ".old-");
+    Path old =
+        Files.createTempDirectory(
+            dir.toAbsolutePath().getParent(), "." + dir.getFileName() + ".old-");
     Files.delete(old);
     move(dir, old);
     try {
@@ -79,7 +81,9 @@ public final class BundleWriter {
     StringBuilder sb = new StringBuilder();
     for (int i = 1; i <= 3; i++) {
       int d = octal.charAt(i) - '0';
-      sb.append((d & 4) != 0 ? 'r' : '-').append((d & 2) != 0 ? 'w' : '-').append((d & 1) != 0 ? 'x' : '-');
+      sb.append((d & 4) != 0 ? 'r' : '-')
+          .append((d & 2) != 0 ? 'w' : '-')
+          .append((d & 1) != 0 ? 'x' : '-');
     }
     return sb.toString();
   }
@@ -93,7 +97,8 @@ public final class BundleWriter {
         root,
         new SimpleFileVisitor<>() {
           @Override
-          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+          public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
+              throws IOException {
             Files.delete(file);
             return FileVisitResult.CONTINUE;
           }

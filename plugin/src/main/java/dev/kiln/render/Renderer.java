@@ -42,7 +42,8 @@ public final class Renderer {
       try {
         BundleWriter.write(b, b.manifest(kilnVersion), dir);
       } catch (IOException e) {
-        throw new KilnException("outputDir", "cannot write " + dir + ": " + e.getMessage(), List.of(), e);
+        throw new KilnException(
+            "outputDir", "cannot write " + dir + ": " + e.getMessage(), List.of(), e);
       }
       out.add(new Rendered(b.recipe(), dir, b.digest()));
     }

@@ -14,9 +14,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * jinjava set up strictly: unknown variables and filters are errors, Jinja2-like whitespace
- * (trim and lstrip blocks), and {@code include}/{@code import} resolve only through {@link Layers}
- * (user templates first), so a template can never read a file outside the template directories.
+ * jinjava set up strictly: unknown variables and filters are errors, Jinja2-like whitespace (trim
+ * and lstrip blocks), and {@code include}/{@code import} resolve only through {@link Layers} (user
+ * templates first), so a template can never read a file outside the template directories.
  */
 public final class TemplateEngine {
   private final Jinjava jinjava;
@@ -33,8 +33,7 @@ public final class TemplateEngine {
   }
 
   /** Renders {@code text} (the template named {@code name}, for messages) with {@code context}. */
-  public String render(String name, String text, Map<String, Object> context)
-      throws KilnException {
+  public String render(String name, String text, Map<String, Object> context) throws KilnException {
     RenderResult result = jinjava.renderForResult(text, context);
     List<String> errors =
         result.getErrors().stream()

@@ -30,7 +30,14 @@ public final class BaseRootfs {
   /** Packages every sandbox base gets. */
   public static final List<String> PACKAGES =
       List.of(
-          "openssh-server", "fail2ban", "nftables", "iproute2", "python3", "sudo", "netbase", "curl",
+          "openssh-server",
+          "fail2ban",
+          "nftables",
+          "iproute2",
+          "python3",
+          "sudo",
+          "netbase",
+          "curl",
           "ca-certificates");
 
   static final String SCRIPT =

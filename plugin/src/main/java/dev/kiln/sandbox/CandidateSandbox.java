@@ -27,10 +27,10 @@ import java.util.function.Consumer;
  *
  * <ul>
  *   <li>namespaces {@code kilnc-<short>-ctl} (the AWS API emulator), {@code -vm} (the candidate:
- *       overlay of base + image layer, its own PID/UTS/mount namespaces, IMDSv2 on
- *       169.254.169.254) and {@code -usr} (users and attackers: three source addresses on a veth
- *       pair to the candidate). The {@code kilnc-} prefix keeps {@link Netns#sweepStale()} of
- *       bake sessions away from a candidate kept with {@code -Dkiln.keep};
+ *       overlay of base + image layer, its own PID/UTS/mount namespaces, IMDSv2 on 169.254.169.254)
+ *       and {@code -usr} (users and attackers: three source addresses on a veth pair to the
+ *       candidate). The {@code kilnc-} prefix keeps {@link Netns#sweepStale()} of bake sessions
+ *       away from a candidate kept with {@code -Dkiln.keep};
  *   <li>per source address, {@code socat UNIX-LISTEN:<dir>/<src>.sock,fork
  *       TCP:<candidate>:22,bind=<source>} inside {@code -usr}, and on the host a loopback listener
  *       {@code socat TCP-LISTEN:<port>,bind=127.0.0.1 UNIX-CONNECT:<dir>/<src>.sock}: the host only
@@ -58,7 +58,9 @@ public final class CandidateSandbox {
 
   private static final Duration T = Duration.ofSeconds(20);
 
-  /** One way into the candidate from the host: a loopback port that arrives from {@code address}. */
+  /**
+   * One way into the candidate from the host: a loopback port that arrives from {@code address}.
+   */
   public record Source(String name, String address, int port, String socket, long hostPid) {}
 
   /**
@@ -145,7 +147,8 @@ public final class CandidateSandbox {
     s.namespaces = List.of(pre + "usr", pre + "vm", pre + "ctl");
     persist.accept(s);
     long t0 = System.nanoTime();
-    Consumer<String> step = m -> log.accept(m + " (+" + (System.nanoTime() - t0) / 1_000_000 + " ms)");
+    Consumer<String> step =
+        m -> log.accept(m + " (+" + (System.nanoTime() - t0) / 1_000_000 + " ms)");
     Thread[] background = {null};
     try {
       Files.createDirectories(s.dir);
@@ -165,7 +168,8 @@ public final class CandidateSandbox {
       // emulator either way (no IAM users exist yet); verify runs the sync again.
       s.emulatorSocket = s.dir.resolve("emulator").resolve("emulator.sock").toString();
       persist.accept(s);
-      java.util.concurrent.CompletableFuture<Object> emu = new java.util.concurrent.CompletableFuture<>();
+      java.util.concurrent.CompletableFuture<Object> emu =
+          new java.util.concurrent.CompletableFuture<>();
       Thread starter =
           new Thread(
               () -> {
@@ -190,7 +194,13 @@ public final class CandidateSandbox {
       copyResource("zz-kiln-sandbox.local", run.resolve("zz-kiln-sandbox.local"));
       Files.writeString(
           run.resolve("boot.env"),
-          "KILN_EMULATOR=http://" + CONTROL_ADDRESS + ":" + Emulator.PORT + "\nKILN_REGION=" + region + "\n",
+          "KILN_EMULATOR=http://"
+              + CONTROL_ADDRESS
+              + ":"
+              + Emulator.PORT
+              + "\nKILN_REGION="
+              + region
+              + "\n",
           StandardCharsets.UTF_8);
       Instance instance =
           Instance.start(
@@ -249,8 +259,12 @@ public final class CandidateSandbox {
       List<String> removed = terminate(s);
       persist.accept(s);
       throw new KilnException(
-          "the sandbox candidate did not start: " + msg + (console.isEmpty() ? "" : "\n" + console)
-              + "\n(removed " + removed + ")",
+          "the sandbox candidate did not start: "
+              + msg
+              + (console.isEmpty() ? "" : "\n" + console)
+              + "\n(removed "
+              + removed
+              + ")",
           e);
     }
   }
@@ -363,7 +377,11 @@ public final class CandidateSandbox {
     }
     throw new KilnException(
         "launch.timeout",
-        "no SSH banner from the candidate within " + timeout.toSeconds() + " s (last: " + last + ")",
+        "no SSH banner from the candidate within "
+            + timeout.toSeconds()
+            + " s (last: "
+            + last
+            + ")",
         List.of(),
         null);
   }
@@ -392,7 +410,8 @@ public final class CandidateSandbox {
   public static List<String> execIn(State s, List<String> cmd) {
     List<String> all =
         new ArrayList<>(
-            List.of("nsenter", "-t", Long.toString(s.pid1), "-m", "-u", "-p", "-n", "-r", "-w", "--"));
+            List.of(
+                "nsenter", "-t", Long.toString(s.pid1), "-m", "-u", "-p", "-n", "-r", "-w", "--"));
     all.addAll(cmd);
     return all;
   }
@@ -448,7 +467,8 @@ public final class CandidateSandbox {
               ": > /var/log/sshd.log");
       return Files.readString(dir.resolve("upper/etc/ssh/ssh_host_ed25519_key.pub")).strip();
     } catch (IOException e) {
-      throw new KilnException("the second boot generated no ed25519 host key: " + e.getMessage(), e);
+      throw new KilnException(
+          "the second boot generated no ed25519 host key: " + e.getMessage(), e);
     } finally {
       if (i != null) {
         i.close();
@@ -526,7 +546,10 @@ public final class CandidateSandbox {
     try {
       String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
       int close = stat.lastIndexOf(')');
-      return close > 0 && close + 2 < stat.length() && stat.charAt(close + 2) != 'Z' && stat.charAt(close + 2) != 'X';
+      return close > 0
+          && close + 2 < stat.length()
+          && stat.charAt(close + 2) != 'Z'
+          && stat.charAt(close + 2) != 'X';
     } catch (IOException e) {
       return false;
     }

@@ -94,7 +94,9 @@ public final class Emulator implements AutoCloseable {
     Path p =
         Procs.which(
             "moto_server",
-            List.of(Path.of(System.getProperty("user.home"), ".pyenv", "shims"), Path.of("/root/.pyenv/shims")));
+            List.of(
+                Path.of(System.getProperty("user.home"), ".pyenv", "shims"),
+                Path.of("/root/.pyenv/shims")));
     if (p == null) {
       throw new KilnException(
           "cloud",
@@ -142,7 +144,14 @@ public final class Emulator implements AutoCloseable {
                   "PYTHONUNBUFFERED", "1"));
       fwd =
           Procs.start(
-              ns.exec(List.of(python.toString(), "-c", FORWARDER, sock.toString(), "127.0.0.1", Integer.toString(PORT))),
+              ns.exec(
+                  List.of(
+                      python.toString(),
+                      "-c",
+                      FORWARDER,
+                      sock.toString(),
+                      "127.0.0.1",
+                      Integer.toString(PORT))),
               workDir.resolve("forwarder.log"),
               Map.of());
       bridge = new UnixBridge(sock);
@@ -169,7 +178,8 @@ public final class Emulator implements AutoCloseable {
         throw new KilnException("moto_server exited at start-up:\n" + tailOf(log));
       }
       try {
-        HttpURLConnection c = (HttpURLConnection) hostEndpoint().resolve("/moto-api/").toURL().openConnection();
+        HttpURLConnection c =
+            (HttpURLConnection) hostEndpoint().resolve("/moto-api/").toURL().openConnection();
         c.setConnectTimeout(500);
         c.setReadTimeout(2000);
         if (c.getResponseCode() == 200) {
@@ -186,7 +196,8 @@ public final class Emulator implements AutoCloseable {
         throw new KilnException("interrupted while starting the emulator", e);
       }
     }
-    throw new KilnException("the AWS API emulator did not start within " + timeout + ":\n" + tailOf(log));
+    throw new KilnException(
+        "the AWS API emulator did not start within " + timeout + ":\n" + tailOf(log));
   }
 
   private static String tailOf(Path log) {
@@ -214,7 +225,8 @@ public final class Emulator implements AutoCloseable {
   /** GETs a moto-api path (e.g. {@code /moto-api/data.json}) through the bridge. */
   public String motoApi(String path) throws KilnException {
     try {
-      HttpURLConnection c = (HttpURLConnection) hostEndpoint().resolve(path).toURL().openConnection();
+      HttpURLConnection c =
+          (HttpURLConnection) hostEndpoint().resolve(path).toURL().openConnection();
       c.setConnectTimeout(2000);
       c.setReadTimeout(10000);
       try (var in = c.getInputStream()) {

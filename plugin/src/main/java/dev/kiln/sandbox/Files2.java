@@ -13,8 +13,8 @@ public final class Files2 {
   private Files2() {}
 
   /**
-   * Deletes a tree with {@code rm -rf --one-file-system}, so a mount that is somehow still inside it
-   * is never descended into.
+   * Deletes a tree with {@code rm -rf --one-file-system}, so a mount that is somehow still inside
+   * it is never descended into.
    */
   public static void deleteTree(Path p) {
     if (p == null || !Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {

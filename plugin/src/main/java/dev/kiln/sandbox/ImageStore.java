@@ -135,7 +135,9 @@ public final class ImageStore {
             if (e.id().equals(amiId)) {
               Map<String, String> t = new LinkedHashMap<>(e.tags());
               t.putAll(tags);
-              e = new Entry(e.id(), e.name(), e.region(), e.architecture(), e.sourceAmi(), e.base(), t);
+              e =
+                  new Entry(
+                      e.id(), e.name(), e.region(), e.architecture(), e.sourceAmi(), e.base(), t);
             }
             all.add(e);
           }
@@ -175,7 +177,8 @@ public final class ImageStore {
       }
       return out;
     } catch (IOException | RuntimeException e) {
-      throw new KilnException("cannot read the sandbox image index " + index + ": " + e.getMessage(), e);
+      throw new KilnException(
+          "cannot read the sandbox image index " + index + ": " + e.getMessage(), e);
     }
   }
 
@@ -183,8 +186,14 @@ public final class ImageStore {
     Files.createDirectories(dir);
     Path tmp = Files.createTempFile(dir, ".index-", ".json");
     Files.writeString(
-        tmp, Json.write(Map.of("images", all.stream().map(Entry::toMap).toList())), StandardCharsets.UTF_8);
-    Files.move(tmp, dir.resolve("index.json"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        tmp,
+        Json.write(Map.of("images", all.stream().map(Entry::toMap).toList())),
+        StandardCharsets.UTF_8);
+    Files.move(
+        tmp,
+        dir.resolve("index.json"),
+        StandardCopyOption.ATOMIC_MOVE,
+        StandardCopyOption.REPLACE_EXISTING);
   }
 
   private interface IoAction {
@@ -201,7 +210,8 @@ public final class ImageStore {
         action.run();
       }
     } catch (IOException e) {
-      throw new KilnException("cannot update the sandbox image store " + dir + ": " + e.getMessage(), e);
+      throw new KilnException(
+          "cannot update the sandbox image store " + dir + ": " + e.getMessage(), e);
     }
   }
 }

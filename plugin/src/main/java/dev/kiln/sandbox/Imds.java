@@ -74,8 +74,8 @@ public final class Imds implements AutoCloseable {
   }
 
   /** Adds 169.254.169.254/32 to the namespace's loopback and serves the endpoint there. */
-  public static Imds start(
-      Netns ns, Path log, String region, String role, String instanceId) throws KilnException {
+  public static Imds start(Netns ns, Path log, String region, String role, String instanceId)
+      throws KilnException {
     ns.addLoopbackAddress(ADDRESS + "/32");
     Path python = Procs.which("python3", List.of(Path.of("/usr/bin")));
     if (python == null) {
@@ -85,8 +85,14 @@ public final class Imds implements AutoCloseable {
         Procs.start(
             ns.exec(
                 List.of(
-                    python.toString(), "-c", SERVER, region, role, Emulator.ACCESS_KEY_ID,
-                    Emulator.SECRET_ACCESS_KEY, instanceId)),
+                    python.toString(),
+                    "-c",
+                    SERVER,
+                    region,
+                    role,
+                    Emulator.ACCESS_KEY_ID,
+                    Emulator.SECRET_ACCESS_KEY,
+                    instanceId)),
             log,
             Map.of());
     Imds imds = new Imds(p);

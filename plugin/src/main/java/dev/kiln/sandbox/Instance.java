@@ -22,8 +22,9 @@ import java.util.Map;
  *
  * <ul>
  *   <li>{@link Mode#BUILDER}: sshd runs with a Kiln-provided config, host key and authorized keys
- *       from a directory bind-mounted at {@code /run/kiln}; {@code /run} and {@code /tmp} are tmpfs.
- *       So the upper directory gets only what provisioning changes: it becomes the image layer.
+ *       from a directory bind-mounted at {@code /run/kiln}; {@code /run} and {@code /tmp} are
+ *       tmpfs. So the upper directory gets only what provisioning changes: it becomes the image
+ *       layer.
  *   <li>{@link Mode#CANDIDATE}: boots the image as a launched instance would: host keys generated
  *       ({@code ssh-keygen -A}), the {@code bootCommands}, then the image's own sshd with its own
  *       config, logging to {@code /var/log/sshd.log}.
@@ -128,22 +129,48 @@ public final class Instance implements AutoCloseable {
             StandardCharsets.UTF_8);
         Procs.check(
             List.of(
-                "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "kiln-builder", "-f",
+                "ssh-keygen",
+                "-q",
+                "-t",
+                "ed25519",
+                "-N",
+                "",
+                "-C",
+                "kiln-builder",
+                "-f",
                 run.resolve("ssh_host_ed25519_key").toString()),
             Duration.ofSeconds(20));
       }
     } catch (IOException e) {
-      throw new KilnException("cannot prepare instance directory " + dir + ": " + e.getMessage(), e);
+      throw new KilnException(
+          "cannot prepare instance directory " + dir + ": " + e.getMessage(), e);
     }
     List<String> lowerPaths = new ArrayList<>();
     lowers.forEach(p -> lowerPaths.add(p.toAbsolutePath().toString()));
     List<String> cmd =
         ns.exec(
             List.of(
-                "unshare", "--mount", "--propagation", "private", "--uts", "--pid", "--fork",
-                "--kill-child", "--", "bash", "-c", SCRIPT, "kiln-instance", mode.name(),
-                String.join(":", lowerPaths), upper.toString(), work.toString(), merged.toString(),
-                run.toString(), hostname, candidateBoot(bootCommands)));
+                "unshare",
+                "--mount",
+                "--propagation",
+                "private",
+                "--uts",
+                "--pid",
+                "--fork",
+                "--kill-child",
+                "--",
+                "bash",
+                "-c",
+                SCRIPT,
+                "kiln-instance",
+                mode.name(),
+                String.join(":", lowerPaths),
+                upper.toString(),
+                work.toString(),
+                merged.toString(),
+                run.toString(),
+                hostname,
+                candidateBoot(bootCommands)));
     Process p = Procs.start(cmd, log, Map.of("LC_ALL", "C"));
     Instance i = new Instance(ns, dir, p, log);
     i.awaitSshd(Duration.ofSeconds(30));
@@ -220,8 +247,8 @@ public final class Instance implements AutoCloseable {
 
   /**
    * Stops the instance: SIGKILL to {@code unshare}, whose {@code --kill-child} kills PID 1, which
-   * takes down the PID namespace and with it the mount namespace (all its mounts). Idempotent.
-   * The upper directory is kept; {@link #discard()} deletes the instance directory.
+   * takes down the PID namespace and with it the mount namespace (all its mounts). Idempotent. The
+   * upper directory is kept; {@link #discard()} deletes the instance directory.
    */
   @Override
   public void close() {

@@ -59,8 +59,8 @@ public final class Netns implements AutoCloseable {
   }
 
   /**
-   * Connects two namespaces with a veth pair created directly inside them; {@code aAddr} and
-   * {@code bAddr} are CIDRs such as {@code 198.18.0.1/30} that exist only inside the namespaces.
+   * Connects two namespaces with a veth pair created directly inside them; {@code aAddr} and {@code
+   * bAddr} are CIDRs such as {@code 198.18.0.1/30} that exist only inside the namespaces.
    */
   public static void link(Netns a, String aIf, String aAddr, Netns b, String bIf, String bAddr)
       throws KilnException {

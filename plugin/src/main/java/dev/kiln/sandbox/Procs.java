@@ -27,12 +27,19 @@ public final class Procs {
     }
   }
 
-  /** Runs a command to completion (merged output), failing with its output when it exits non-zero. */
+  /**
+   * Runs a command to completion (merged output), failing with its output when it exits non-zero.
+   */
   public static Result check(List<String> cmd, Duration timeout) throws KilnException {
     Result r = run(cmd, timeout, Map.of());
     if (!r.ok()) {
       throw new KilnException(
-          "command failed (exit " + r.exitCode() + "): " + String.join(" ", cmd) + "\n" + tail(r.output()));
+          "command failed (exit "
+              + r.exitCode()
+              + "): "
+              + String.join(" ", cmd)
+              + "\n"
+              + tail(r.output()));
     }
     return r;
   }

@@ -29,22 +29,24 @@ import java.util.function.Consumer;
  *
  * <p>Further namespaces ({@link #newNamespace}) are linked to the control namespace over veth pairs
  * with addresses from 198.18.0.0/15 ({@link #linkToControl}); instances ({@link #startBuilder},
- * {@link #bootCandidate}) run in them. {@link #close()} (also run by a JVM shutdown hook) stops every
- * process by PID, deletes every namespace and the run directory. All mounts live in the instances'
- * private mount namespaces and vanish with them.
+ * {@link #bootCandidate}) run in them. {@link #close()} (also run by a JVM shutdown hook) stops
+ * every process by PID, deletes every namespace and the run directory. All mounts live in the
+ * instances' private mount namespaces and vanish with them.
  */
 public final class Sandbox implements AutoCloseable {
   /** A synthetic source image standing in for a recipe's real base image. */
   public record SourceImage(String id, String name, String ownerId, String architecture) {
     /** The image a recipe's base-image filter (first owner, name pattern) resolves to. */
-    public static SourceImage forFilter(List<String> owners, String namePattern, String architecture) {
+    public static SourceImage forFilter(
+        List<String> owners, String namePattern, String architecture) {
       String owner = owners.isEmpty() ? "137112412989" : owners.get(0);
       if (!owner.matches("\\d{12}")) {
         owner = "137112412989"; // an alias such as "amazon": moto aliases every catalogue image so
       }
       String name = namePattern.replace("*", "20250101-kiln-sandbox").replace("?", "0");
       String arch = architecture == null || architecture.isBlank() ? "x86_64" : architecture;
-      return new SourceImage("ami-" + sha256(name + "|" + owner + "|" + arch).substring(0, 17), name, owner, arch);
+      return new SourceImage(
+          "ami-" + sha256(name + "|" + owner + "|" + arch).substring(0, 17), name, owner, arch);
     }
   }
 
@@ -94,7 +96,8 @@ public final class Sandbox implements AutoCloseable {
    * @param region the emulated region
    * @param sources synthetic source images to put in the catalogue
    */
-  public static Sandbox open(Path cacheDir, String region, List<SourceImage> sources, Consumer<String> log)
+  public static Sandbox open(
+      Path cacheDir, String region, List<SourceImage> sources, Consumer<String> log)
       throws KilnException {
     requireRoot();
     Emulator.locateMoto();
@@ -210,10 +213,10 @@ public final class Sandbox implements AutoCloseable {
 
   /**
    * Starts a builder instance for {@code base} (plus optional lower image layers, topmost first):
-   * its own namespace linked to the control namespace; Packer reaches it at {@code
-   * peerAddress:22}.
+   * its own namespace linked to the control namespace; Packer reaches it at {@code peerAddress:22}.
    */
-  public synchronized Builder startBuilder(BaseRootfs base, List<Path> layers, List<String> authorizedKeys, String role)
+  public synchronized Builder startBuilder(
+      BaseRootfs base, List<Path> layers, List<String> authorizedKeys, String role)
       throws KilnException {
     Netns ns = newNamespace(role);
     Link link = linkToControl(ns, role);
@@ -221,7 +224,13 @@ public final class Sandbox implements AutoCloseable {
     lowers.add(base.dir());
     Instance i =
         Instance.start(
-            Instance.Mode.BUILDER, ns, lowers, runDir.resolve(role), "kiln-sandbox", authorizedKeys, null);
+            Instance.Mode.BUILDER,
+            ns,
+            lowers,
+            runDir.resolve(role),
+            "kiln-sandbox",
+            authorizedKeys,
+            null);
     resources.push(i);
     return new Builder(i, link, ns);
   }
@@ -246,13 +255,14 @@ public final class Sandbox implements AutoCloseable {
    * and {@code bootCommands} run before sshd. Reach it from {@link #newNamespace} "attacker"
    * namespaces linked with {@link Netns#link}.
    */
-  public synchronized Candidate bootCandidate(String amiId, String role, String iamRole, String bootCommands)
-      throws KilnException {
+  public synchronized Candidate bootCandidate(
+      String amiId, String role, String iamRole, String bootCommands) throws KilnException {
     ImageStore.Entry e =
         images.get(amiId).orElseThrow(() -> new KilnException("no sandbox image " + amiId));
     Netns ns = newNamespace(role);
     Link link = linkToControl(ns, role);
-    Imds imds = Imds.start(ns, runDir.resolve(role + "-imds.log"), region, iamRole, "i-" + runShort + role);
+    Imds imds =
+        Imds.start(ns, runDir.resolve(role + "-imds.log"), region, iamRole, "i-" + runShort + role);
     resources.push(imds);
     Instance i =
         Instance.start(
@@ -276,7 +286,8 @@ public final class Sandbox implements AutoCloseable {
    * UnixBridge} in the JVM listens on loopback. No non-loopback address is ever dialled from the
    * host namespace. Closed with the sandbox.
    */
-  public synchronized int exposeOnHost(Netns ns, String host, int port, String name) throws KilnException {
+  public synchronized int exposeOnHost(Netns ns, String host, int port, String name)
+      throws KilnException {
     Path python = Procs.which("python3", List.of(Path.of("/usr/bin")));
     if (python == null) {
       throw new KilnException("the sandbox needs python3 ('apt-get install -y python3')");
@@ -284,7 +295,14 @@ public final class Sandbox implements AutoCloseable {
     Path sock = runDir.resolve(name + ".sock");
     Process fwd =
         Procs.start(
-            ns.exec(List.of(python.toString(), "-c", Emulator.FORWARDER, sock.toString(), host, Integer.toString(port))),
+            ns.exec(
+                List.of(
+                    python.toString(),
+                    "-c",
+                    Emulator.FORWARDER,
+                    sock.toString(),
+                    host,
+                    Integer.toString(port))),
             runDir.resolve(name + "-forwarder.log"),
             Map.of());
     resources.push(() -> Procs.stop(fwd, java.time.Duration.ofSeconds(2)));
@@ -337,7 +355,8 @@ public final class Sandbox implements AutoCloseable {
   static String sha256(String s) {
     try {
       return HexFormat.of()
-          .formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+          .formatHex(
+              MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }

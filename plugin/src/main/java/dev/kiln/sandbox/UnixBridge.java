@@ -13,8 +13,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * A TCP listener on host loopback ({@code 127.0.0.1:<free port>}) that forwards every connection
- * to a Unix socket. The socket's other end is served inside a network namespace, so the JVM (host
+ * A TCP listener on host loopback ({@code 127.0.0.1:<free port>}) that forwards every connection to
+ * a Unix socket. The socket's other end is served inside a network namespace, so the JVM (host
  * namespace) reaches the emulator without any non-loopback address on the host.
  */
 public final class UnixBridge implements AutoCloseable {

@@ -5,7 +5,8 @@ import java.util.regex.Pattern;
 /** CIDR syntax checks, without name resolution (InetAddress would resolve host names). */
 public final class Cidr {
   private static final Pattern V4 =
-      Pattern.compile("((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)");
+      Pattern.compile(
+          "((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)");
   private static final Pattern V6 = Pattern.compile("[0-9a-fA-F:]{2,39}");
 
   private Cidr() {}

@@ -65,8 +65,7 @@ public record Hardening(
   }
 
   private static List<String> algorithms(Params p, String path) {
-    return p.list(
-        path, List.of(), s -> ALGORITHM.matcher(s).matches(), "OpenSSH algorithm names");
+    return p.list(path, List.of(), s -> ALGORITHM.matcher(s).matches(), "OpenSSH algorithm names");
   }
 
   /** The template view (contracts.md): algorithm overrides are folded into {@code sshd.*}. */

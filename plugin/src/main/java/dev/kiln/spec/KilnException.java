@@ -6,7 +6,8 @@ import java.util.Optional;
 /**
  * A failure the user can act on. When it is caused by a parameter, {@link #parameter()} holds the
  * parameter's path without the {@code kiln.} prefix (for example {@code hardening.maxAuthTries}),
- * which the goals turn into {@code <hardening><maxAuthTries>} / {@code -Dkiln.hardening.maxAuthTries}.
+ * which the goals turn into {@code <hardening><maxAuthTries>} / {@code
+ * -Dkiln.hardening.maxAuthTries}.
  */
 public class KilnException extends Exception {
   private static final long serialVersionUID = 1L;

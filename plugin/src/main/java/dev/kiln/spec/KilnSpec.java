@@ -40,9 +40,13 @@ public record KilnSpec(
     List<String> ids =
         list == null
             ? catalog.ids()
-            : List.of(list.split("\\s*,\\s*")).stream().filter(s -> !s.isBlank()).distinct().toList();
+            : List.of(list.split("\\s*,\\s*")).stream()
+                .filter(s -> !s.isBlank())
+                .distinct()
+                .toList();
     if (ids.isEmpty()) {
-      throw KilnException.badParameter("recipes", list, "at least one recipe id from " + catalog.ids());
+      throw KilnException.badParameter(
+          "recipes", list, "at least one recipe id from " + catalog.ids());
     }
     List<Recipe> recipes = catalog.load(ids);
     Map<String, Map<String, Object>> sshd = new LinkedHashMap<>();

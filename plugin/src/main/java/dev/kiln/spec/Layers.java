@@ -50,7 +50,9 @@ public final class Layers {
   public Optional<byte[]> read(String name) throws IOException {
     if (!isSafe(name)) {
       throw new IOException(
-          "'" + name + "' is not a relative name inside the base directory (no '..', no '/' first)");
+          "'"
+              + name
+              + "' is not a relative name inside the base directory (no '..', no '/' first)");
     }
     if (userDir != null) {
       Path p = userDir.resolve(name).normalize();

@@ -37,7 +37,8 @@ public final class Props {
   public static final String HARDENING_MAX_STARTUPS = "kiln.hardening.maxStartups";
   public static final String HARDENING_MAX_SESSIONS = "kiln.hardening.maxSessions";
   public static final String HARDENING_CLIENT_ALIVE_INTERVAL = "kiln.hardening.clientAliveInterval";
-  public static final String HARDENING_CLIENT_ALIVE_COUNT_MAX = "kiln.hardening.clientAliveCountMax";
+  public static final String HARDENING_CLIENT_ALIVE_COUNT_MAX =
+      "kiln.hardening.clientAliveCountMax";
   public static final String HARDENING_KEX_ALGORITHMS = "kiln.hardening.kexAlgorithms";
   public static final String HARDENING_CIPHERS = "kiln.hardening.ciphers";
   public static final String HARDENING_MACS = "kiln.hardening.macs";

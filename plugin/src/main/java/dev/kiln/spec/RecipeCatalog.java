@@ -17,9 +17,9 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
 import org.yaml.snakeyaml.error.YAMLException;
 
 /**
- * The built-in recipes (the ami-recipes jar) plus a user's directory, whose {@code <id>.yaml}
- * files add recipes or override built-ins of the same id. Every recipe is checked against
- * {@code recipe.schema.json} when it is loaded.
+ * The built-in recipes (the ami-recipes jar) plus a user's directory, whose {@code <id>.yaml} files
+ * add recipes or override built-ins of the same id. Every recipe is checked against {@code
+ * recipe.schema.json} when it is loaded.
  */
 public final class RecipeCatalog {
   public static final String CLASSPATH_BASE = "kiln/recipes";
@@ -39,7 +39,11 @@ public final class RecipeCatalog {
           new String(
               layers.read("index.txt").orElseThrow(() -> new IOException("no recipe index")),
               StandardCharsets.UTF_8);
-      index.lines().map(String::trim).filter(l -> !l.isEmpty() && !l.startsWith("#")).forEach(ids::add);
+      index
+          .lines()
+          .map(String::trim)
+          .filter(l -> !l.isEmpty() && !l.startsWith("#"))
+          .forEach(ids::add);
       if (layers.userDir() != null && Files.isDirectory(layers.userDir())) {
         try (Stream<Path> files = Files.list(layers.userDir())) {
           files
@@ -62,7 +66,9 @@ public final class RecipeCatalog {
     for (String id : wanted) {
       if (!known.contains(id)) {
         throw KilnException.badParameter(
-            "recipes", String.join(",", wanted), "a comma-separated list of recipe ids from " + known);
+            "recipes",
+            String.join(",", wanted),
+            "a comma-separated list of recipe ids from " + known);
       }
     }
     Map<String, Object> schema = schema();
@@ -75,7 +81,8 @@ public final class RecipeCatalog {
 
   private Recipe load(String id, Map<String, Object> schema) throws KilnException {
     String file = id + ".yaml";
-    String where = layers.userHas(file) ? layers.userDir().resolve(file).toString() : "built-in " + file;
+    String where =
+        layers.userHas(file) ? layers.userDir().resolve(file).toString() : "built-in " + file;
     byte[] bytes;
     Object data;
     try {
@@ -91,8 +98,7 @@ public final class RecipeCatalog {
       problems = List.of("id: '" + m.get("id") + "' differs from the file name's '" + id + "'");
     }
     if (!problems.isEmpty()) {
-      throw new KilnException(
-          "recipe " + where + " does not match recipe.schema.json", problems);
+      throw new KilnException("recipe " + where + " does not match recipe.schema.json", problems);
     }
     @SuppressWarnings("unchecked")
     Map<String, Object> map = (Map<String, Object>) data;

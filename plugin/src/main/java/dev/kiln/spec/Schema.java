@@ -6,8 +6,8 @@ import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
- * A JSON-Schema subset for recipes: type, required, properties, additionalProperties (false),
- * enum, pattern, items, minItems, minimum, maximum. Returns every violation with its path.
+ * A JSON-Schema subset for recipes: type, required, properties, additionalProperties (false), enum,
+ * pattern, items, minItems, minimum, maximum. Returns every violation with its path.
  */
 public final class Schema {
   private Schema() {}

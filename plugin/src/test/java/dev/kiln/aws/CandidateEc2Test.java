@@ -67,7 +67,8 @@ class CandidateEc2Test {
     endpoint = URI.create("http://127.0.0.1:" + port);
     for (int i = 0; i < 200; i++) {
       try {
-        HttpURLConnection c = (HttpURLConnection) endpoint.resolve("/moto-api/").toURL().openConnection();
+        HttpURLConnection c =
+            (HttpURLConnection) endpoint.resolve("/moto-api/").toURL().openConnection();
         if (c.getResponseCode() == 200) {
           break;
         }
@@ -92,10 +93,12 @@ class CandidateEc2Test {
   void refusesNoCidrsAndTheWholeWorld() {
     assertThatThrownBy(() -> CandidateEc2.checkCidrs(List.of(), false))
         .isInstanceOf(KilnException.class)
-        .satisfies(e -> assertThat(((KilnException) e).parameter()).contains("hardening.trustedCidrs"));
+        .satisfies(
+            e -> assertThat(((KilnException) e).parameter()).contains("hardening.trustedCidrs"));
     assertThatThrownBy(() -> CandidateEc2.checkCidrs(List.of("10.0.0.0/8", "0.0.0.0/0"), false))
         .hasMessageContaining("allowWorld");
-    assertThatThrownBy(() -> CandidateEc2.checkCidrs(List.of("::/0"), false)).hasMessageContaining("::/0");
+    assertThatThrownBy(() -> CandidateEc2.checkCidrs(List.of("::/0"), false))
+        .hasMessageContaining("::/0");
   }
 
   @Test
@@ -108,24 +111,42 @@ class CandidateEc2Test {
   void launchesWithImdsV2TrustedCidrsAndTagsThenCleansUp() throws Exception {
     try (var iam = clients.iam()) {
       iam.createRole(
-          r -> r.roleName("kiln-ssh-reader").assumeRolePolicyDocument(
-              "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"ec2.amazonaws.com\"},\"Action\":\"sts:AssumeRole\"}]}"));
+          r ->
+              r.roleName("kiln-ssh-reader")
+                  .assumeRolePolicyDocument(
+                      "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"Service\":\"ec2.amazonaws.com\"},\"Action\":\"sts:AssumeRole\"}]}"));
       iam.createInstanceProfile(r -> r.instanceProfileName("kiln-ssh-reader"));
-      iam.addRoleToInstanceProfile(r -> r.instanceProfileName("kiln-ssh-reader").roleName("kiln-ssh-reader"));
+      iam.addRoleToInstanceProfile(
+          r -> r.instanceProfileName("kiln-ssh-reader").roleName("kiln-ssh-reader"));
     }
     List<String> sgSeen = new ArrayList<>();
     CandidateEc2.Created c =
         CandidateEc2.launch(
-            ec2, "ami-12345678", List.of("203.0.113.0/24", "2001:db8::/32"), 22, "t3.micro", null,
-            "kiln-ssh-reader", "run-test-1", Duration.ofSeconds(30), sgSeen::add, l -> {});
+            ec2,
+            "ami-12345678",
+            List.of("203.0.113.0/24", "2001:db8::/32"),
+            22,
+            "t3.micro",
+            null,
+            "kiln-ssh-reader",
+            "run-test-1",
+            Duration.ofSeconds(30),
+            sgSeen::add,
+            l -> {});
     assertThat(sgSeen).containsExactly(c.securityGroupId());
-    Instance i = ec2.describeInstances(r -> r.instanceIds(c.instanceId())).reservations().get(0).instances().get(0);
+    Instance i =
+        ec2.describeInstances(r -> r.instanceIds(c.instanceId()))
+            .reservations()
+            .get(0)
+            .instances()
+            .get(0);
     assertThat(i.metadataOptions().httpTokens()).isEqualTo(HttpTokensState.REQUIRED);
     assertThat(i.imageId()).isEqualTo("ami-12345678");
     assertThat(i.tags()).contains(Tag.builder().key("kiln:run-id").value("run-test-1").build());
     assertThat(i.securityGroups()).anyMatch(g -> g.groupId().equals(c.securityGroupId()));
     assertThat(i.iamInstanceProfile().arn()).endsWith("instance-profile/kiln-ssh-reader");
-    SecurityGroup sg = ec2.describeSecurityGroups(r -> r.groupIds(c.securityGroupId())).securityGroups().get(0);
+    SecurityGroup sg =
+        ec2.describeSecurityGroups(r -> r.groupIds(c.securityGroupId())).securityGroups().get(0);
     assertThat(sg.tags()).contains(Tag.builder().key("kiln:run-id").value("run-test-1").build());
     assertThat(sg.ipPermissions()).hasSize(1);
     var perm = sg.ipPermissions().get(0);
@@ -134,31 +155,61 @@ class CandidateEc2Test {
     assertThat(perm.ipRanges()).extracting(r -> r.cidrIp()).containsExactly("203.0.113.0/24");
     assertThat(perm.ipv6Ranges()).extracting(r -> r.cidrIpv6()).containsExactly("2001:db8::/32");
 
-    List<String> removed = CandidateEc2.terminate(ec2, c.instanceId(), c.securityGroupId(), Duration.ofSeconds(30));
-    assertThat(removed).containsExactly("instance " + c.instanceId(), "security group " + c.securityGroupId());
-    Instance gone = ec2.describeInstances(r -> r.instanceIds(c.instanceId())).reservations().get(0).instances().get(0);
+    List<String> removed =
+        CandidateEc2.terminate(ec2, c.instanceId(), c.securityGroupId(), Duration.ofSeconds(30));
+    assertThat(removed)
+        .containsExactly("instance " + c.instanceId(), "security group " + c.securityGroupId());
+    Instance gone =
+        ec2.describeInstances(r -> r.instanceIds(c.instanceId()))
+            .reservations()
+            .get(0)
+            .instances()
+            .get(0);
     assertThat(gone.state().name()).isEqualTo(InstanceStateName.TERMINATED);
     assertThat(
-            ec2.describeSecurityGroups(r -> r.filters(Filter.builder().name("group-id").values(c.securityGroupId()).build()))
+            ec2.describeSecurityGroups(
+                    r ->
+                        r.filters(
+                            Filter.builder().name("group-id").values(c.securityGroupId()).build()))
                 .securityGroups())
         .isEmpty();
     // idempotent
-    assertThat(CandidateEc2.terminate(ec2, c.instanceId(), c.securityGroupId(), Duration.ofSeconds(30))).isEmpty();
+    assertThat(
+            CandidateEc2.terminate(
+                ec2, c.instanceId(), c.securityGroupId(), Duration.ofSeconds(30)))
+        .isEmpty();
   }
 
   @Test
   void launcherRecordsTheAwsCandidateAndTerminateRemovesIt() throws Exception {
     Path out = tmp.resolve("target/kiln");
     Files.createDirectories(out);
-    Files.writeString(out.resolve("bake.json"), "{\"cloud\": \"aws\", \"amiId\": \"ami-0badc0de\", \"images\": []}");
+    Files.writeString(
+        out.resolve("bake.json"),
+        "{\"cloud\": \"aws\", \"amiId\": \"ami-0badc0de\", \"images\": []}");
     List<String> dialled = new ArrayList<>();
     Launcher launcher = new Launcher((host, port, timeout, log) -> dialled.add(host + ":" + port));
     LaunchRequest req =
         new LaunchRequest(
-            out, null, null, List.of("198.51.100.0/24"), false, Duration.ofSeconds(30), true, "run-test-2", 22,
-            null, null, null, null, "us-east-1", endpoint, null);
+            out,
+            null,
+            null,
+            List.of("198.51.100.0/24"),
+            false,
+            Duration.ofSeconds(30),
+            true,
+            "run-test-2",
+            22,
+            null,
+            null,
+            null,
+            null,
+            "us-east-1",
+            endpoint,
+            null);
     var env = System.getenv();
-    assumeTrue(env.get("AWS_ACCESS_KEY_ID") == null || env.get("AWS_ACCESS_KEY_ID").equals("AKIATEST"));
+    assumeTrue(
+        env.get("AWS_ACCESS_KEY_ID") == null || env.get("AWS_ACCESS_KEY_ID").equals("AKIATEST"));
     System.setProperty("aws.accessKeyId", "AKIATEST");
     System.setProperty("aws.secretAccessKey", "secret");
     Launched l = launcher.launch(req, System.out::println);
@@ -181,8 +232,22 @@ class CandidateEc2Test {
     Path out = tmp.resolve("target/kiln");
     LaunchRequest req =
         new LaunchRequest(
-            out, "aws", "ami-1", List.of("0.0.0.0/0"), false, Duration.ofSeconds(5), true, "run-test-3", 22,
-            null, null, null, null, "us-east-1", endpoint, null);
+            out,
+            "aws",
+            "ami-1",
+            List.of("0.0.0.0/0"),
+            false,
+            Duration.ofSeconds(5),
+            true,
+            "run-test-3",
+            22,
+            null,
+            null,
+            null,
+            null,
+            "us-east-1",
+            endpoint,
+            null);
     int before = ec2.describeSecurityGroups().securityGroups().size();
     assertThatThrownBy(() -> new Launcher((h, p, t, l) -> {}).launch(req, l -> {}))
         .hasMessageContaining("0.0.0.0/0");

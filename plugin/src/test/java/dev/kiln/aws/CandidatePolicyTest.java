@@ -18,17 +18,31 @@ class CandidatePolicyTest {
   }
 
   static List<Object> actions(String json) {
-    return statements(json).stream().flatMap(s -> ((List<Object>) s.get("Action")).stream()).toList();
+    return statements(json).stream()
+        .flatMap(s -> ((List<Object>) s.get("Action")).stream())
+        .toList();
   }
 
   @Test
   void readPolicyGrantsExactlyWhatTheKeyCommandAndSyncCall() throws Exception {
     KilnSpec spec =
-        KilnSpec.parse(Map.of("recipes", "debian-12", "access.iamGroups", "ssh-users,ssh-admins", "access.sudoGroups", "ssh-admins"), Path.of("."));
+        KilnSpec.parse(
+            Map.of(
+                "recipes",
+                "debian-12",
+                "access.iamGroups",
+                "ssh-users,ssh-admins",
+                "access.sudoGroups",
+                "ssh-admins"),
+            Path.of("."));
     String p = CandidatePolicy.instancePolicy(spec.access());
     assertThat(actions(p))
         .containsExactlyInAnyOrder(
-            "iam:ListSSHPublicKeys", "iam:GetSSHPublicKey", "iam:ListGroupsForUser", "iam:GetGroup", "iam:ListUsers");
+            "iam:ListSSHPublicKeys",
+            "iam:GetSSHPublicKey",
+            "iam:ListGroupsForUser",
+            "iam:GetGroup",
+            "iam:ListUsers");
     assertThat(p).contains("arn:aws:iam::*:group/ssh-users", "arn:aws:iam::*:group/ssh-admins");
     assertThat(p).doesNotContain("sts:AssumeRole", "\"iam:*\"");
     assertThat(statements(p)).allSatisfy(s -> assertThat(s.get("Effect")).isEqualTo("Allow"));
@@ -37,10 +51,13 @@ class CandidatePolicyTest {
   @Test
   void withAssumeRoleTheInstanceRoleMayOnlyAssumeIt() throws Exception {
     String role = "arn:aws:iam::111122223333:role/kiln-ssh-reader";
-    KilnSpec spec = KilnSpec.parse(Map.of("recipes", "debian-12", "access.assumeRole", role), Path.of("."));
+    KilnSpec spec =
+        KilnSpec.parse(Map.of("recipes", "debian-12", "access.assumeRole", role), Path.of("."));
     String p = CandidatePolicy.instancePolicy(spec.access());
     assertThat(actions(p)).containsExactly("sts:AssumeRole");
     assertThat(p).contains(role);
-    assertThat(actions(CandidatePolicy.readPolicy(spec.access()))).contains("iam:GetSSHPublicKey").doesNotContain("sts:AssumeRole");
+    assertThat(actions(CandidatePolicy.readPolicy(spec.access())))
+        .contains("iam:GetSSHPublicKey")
+        .doesNotContain("sts:AssumeRole");
   }
 }

@@ -21,8 +21,16 @@ class ImageOrderTest {
   @Test
   void bakeTimeOrdersImagesThatShareACreationDate() {
     String sameSecond = "2026-11-23T09:44:32.000Z";
-    Image older = image("ami-ffff", sameSecond, ImageCatalog.bakedAt(Instant.parse("2026-11-23T09:44:32.100Z")));
-    Image newer = image("ami-0000", sameSecond, ImageCatalog.bakedAt(Instant.parse("2026-11-23T09:44:32.900Z")));
+    Image older =
+        image(
+            "ami-ffff",
+            sameSecond,
+            ImageCatalog.bakedAt(Instant.parse("2026-11-23T09:44:32.100Z")));
+    Image newer =
+        image(
+            "ami-0000",
+            sameSecond,
+            ImageCatalog.bakedAt(Instant.parse("2026-11-23T09:44:32.900Z")));
     List<Image> list = new ArrayList<>(List.of(newer, older));
     list.sort(ImageCatalog.NEWEST);
     assertThat(list).extracting(Image::imageId).containsExactly("ami-ffff", "ami-0000");

@@ -21,8 +21,8 @@ import software.amazon.awssdk.core.SdkBytes;
 
 /**
  * The AWS code path ({@code kiln.cloud=aws}: default credential chain, endpoint override, Packer in
- * the host namespace) against the emulator, with a local sshd target. Everything Packer and the
- * SDK dial is on host loopback: the emulator and the builder's sshd are bridged out of their
+ * the host namespace) against the emulator, with a local sshd target. Everything Packer and the SDK
+ * dial is on host loopback: the emulator and the builder's sshd are bridged out of their
  * namespaces.
  */
 class AwsPathBakeTest {
@@ -39,18 +39,23 @@ class AwsPathBakeTest {
     System.setProperty("aws.accessKeyId", Emulator.ACCESS_KEY_ID);
     System.setProperty("aws.secretAccessKey", Emulator.SECRET_ACCESS_KEY);
     try (Sandbox s =
-        Sandbox.open(cache, "us-east-1", SandboxBakeCloud.sources(List.of(b)), System.out::println)) {
+        Sandbox.open(
+            cache, "us-east-1", SandboxBakeCloud.sources(List.of(b)), System.out::println)) {
       BaseRootfs base = new BaseRootfs(cache, "debian-12", "bookworm", "admin", b.packages());
       base.ensure(System.out::println);
       Path key = tmp.resolve("id_ed25519");
-      Procs.check(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key.toString()), Duration.ofSeconds(20));
+      Procs.check(
+          List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key.toString()),
+          Duration.ofSeconds(20));
       String pub = Files.readString(tmp.resolve("id_ed25519.pub")).strip();
       Sandbox.Builder builder = s.startBuilder(base, List.of(), List.of(pub), "awsb");
       int sshPort = s.exposeOnHost(builder.namespace(), "127.0.0.1", 22, "awsb-ssh");
       try (AwsClients c =
-          new AwsClients(new AwsSettings(null, "us-east-1", s.emulator().hostEndpoint(), null, null))) {
+          new AwsClients(
+              new AwsSettings(null, "us-east-1", s.emulator().hostEndpoint(), null, null))) {
         c.ec2("us-east-1")
-            .importKeyPair(r -> r.keyName("aws-path").publicKeyMaterial(SdkBytes.fromUtf8String(pub)));
+            .importKeyPair(
+                r -> r.keyName("aws-path").publicKeyMaterial(SdkBytes.fromUtf8String(pub)));
         BakeRequest req =
             BakeRequest.of(out, List.of("debian-12"), "aws", "0.1.0-test")
                 .withAws(null, "us-east-1", s.emulator().hostEndpoint())
@@ -63,7 +68,8 @@ class AwsPathBakeTest {
                         "ssh_private_key_file", key.toString(),
                         "offline", "true",
                         "polling_delay_seconds", "1"));
-        BakeResult first = new Bakery().bake(req, BakeLog.of(l -> System.out.println("[aws] " + l)));
+        BakeResult first =
+            new Bakery().bake(req, BakeLog.of(l -> System.out.println("[aws] " + l)));
         assertThat(first.images()).hasSize(2);
         BakeResult.Image primary = first.images().get(0);
         BakeResult.Image copy = first.images().get(1);
@@ -76,7 +82,8 @@ class AwsPathBakeTest {
             .containsEntry("kiln:bake-key", primary.bakeKey())
             .containsEntry("kiln:recipe", "debian-12");
 
-        BakeResult second = new Bakery().bake(req, BakeLog.of(l -> System.out.println("[aws] " + l)));
+        BakeResult second =
+            new Bakery().bake(req, BakeLog.of(l -> System.out.println("[aws] " + l)));
         assertThat(second.images().get(0).built()).isFalse();
         assertThat(second.images().get(0).amiId()).isEqualTo(primary.amiId());
       }

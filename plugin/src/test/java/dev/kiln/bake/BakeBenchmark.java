@@ -13,9 +13,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Fresh bake vs reuse in the sandbox, side by side in one run, plus cold (debootstrap) and warm
- * sandbox start. Run: {@code mvn -B -o -Denforcer.skip=true -pl plugin -am test -Dtest=BakeBenchmark
- * -Dsurefire.failIfNoSpecifiedTests=false -Dkiln.bench=true} (root). Figures in
- * docs/benchmarks-bake.md.
+ * sandbox start. Run: {@code mvn -B -o -Denforcer.skip=true -pl plugin -am test
+ * -Dtest=BakeBenchmark -Dsurefire.failIfNoSpecifiedTests=false -Dkiln.bench=true} (root). Figures
+ * in docs/benchmarks-bake.md.
  */
 @Tag("benchmark")
 class BakeBenchmark {
@@ -33,7 +33,8 @@ class BakeBenchmark {
     Path coldCache = tmp.resolve("cold-cache");
     long t0 = System.nanoTime();
     new BaseRootfs(coldCache, "debian-12", "bookworm", b.loginUser(), b.packages()).ensure(s -> {});
-    Sandbox cold = Sandbox.open(coldCache, "us-east-1", SandboxBakeCloud.sources(List.of(b)), s -> {});
+    Sandbox cold =
+        Sandbox.open(coldCache, "us-east-1", SandboxBakeCloud.sources(List.of(b)), s -> {});
     double coldS = secs(t0);
     cold.close();
 
@@ -42,7 +43,9 @@ class BakeBenchmark {
     t0 = System.nanoTime();
     Sandbox warm = Sandbox.open(cache, "us-east-1", SandboxBakeCloud.sources(List.of(b)), s -> {});
     double warmS = secs(t0);
-    BakeRequest req = BakeRequest.of(out, List.of("debian-12"), "sandbox", "0.1.0-bench").withSandboxCacheDir(cache);
+    BakeRequest req =
+        BakeRequest.of(out, List.of("debian-12"), "sandbox", "0.1.0-bench")
+            .withSandboxCacheDir(cache);
     BakeLog quiet = BakeLog.of(s -> {});
     try {
       new Bakery(warm).bake(req, quiet); // warm up JIT and clients once

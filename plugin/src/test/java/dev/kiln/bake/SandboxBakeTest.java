@@ -77,7 +77,10 @@ class SandboxBakeTest {
     clients =
         new AwsClients(
             new AwsSettings(
-                null, "us-east-1", sandbox.emulator().hostEndpoint(), Emulator.ACCESS_KEY_ID,
+                null,
+                "us-east-1",
+                sandbox.emulator().hostEndpoint(),
+                Emulator.ACCESS_KEY_ID,
                 Emulator.SECRET_ACCESS_KEY));
     ec2 = clients.ec2("us-east-1");
   }
@@ -98,11 +101,14 @@ class SandboxBakeTest {
   }
 
   static BakeRequest request() {
-    return BakeRequest.of(out, List.of("debian-12"), "sandbox", "0.1.0-test").withSandboxCacheDir(cache);
+    return BakeRequest.of(out, List.of("debian-12"), "sandbox", "0.1.0-test")
+        .withSandboxCacheDir(cache);
   }
 
   static int instancesEverLaunched() {
-    return ec2.describeInstances().reservations().stream().mapToInt(r -> r.instances().size()).sum();
+    return ec2.describeInstances().reservations().stream()
+        .mapToInt(r -> r.instances().size())
+        .sum();
   }
 
   @Test
@@ -188,7 +194,8 @@ class SandboxBakeTest {
     // And a new emulator restored from the store knows the image by its bake key.
     RecipeBundle b = RecipeBundle.read(out, "debian-12");
     try (Sandbox again =
-        Sandbox.open(cache, "us-east-1", SandboxBakeCloud.sources(List.of(b)), System.out::println)) {
+        Sandbox.open(
+            cache, "us-east-1", SandboxBakeCloud.sources(List.of(b)), System.out::println)) {
       lines.clear();
       BakeResult viaEmulator = new Bakery(again).bake(request(), log);
       assertThat(viaEmulator.images().get(0).built()).isFalse();
@@ -244,7 +251,8 @@ class SandboxBakeTest {
                 .toList())
         .isEmpty();
     // no builder namespace left
-    assertThat(Netns.list().stream().filter(n -> n.startsWith("kiln-" + sandbox.runShort())).toList())
+    assertThat(
+            Netns.list().stream().filter(n -> n.startsWith("kiln-" + sandbox.runShort())).toList())
         .containsExactly("kiln-" + sandbox.runShort() + "-ctl");
   }
 
@@ -263,13 +271,28 @@ class SandboxBakeTest {
   @Order(7)
   void pruneKeepsTheNewestAndDeletesLayers() throws Exception {
     // two debian-12 images exist now (first bake, changed template)
-    var dry = Pruner.prune("sandbox", List.of("debian-12"), 1, true, null, null, null, cache, System.out::println);
-    assertThat(dry).singleElement().satisfies(p -> {
-      assertThat(p.kept()).hasSize(1);
-      assertThat(p.removed()).containsExactly(firstAmi);
-    });
+    var dry =
+        Pruner.prune(
+            "sandbox", List.of("debian-12"), 1, true, null, null, null, cache, System.out::println);
+    assertThat(dry)
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(p.kept()).hasSize(1);
+              assertThat(p.removed()).containsExactly(firstAmi);
+            });
     assertThat(sandbox.images().layer(firstAmi)).isDirectory();
-    var real = Pruner.prune("sandbox", List.of("debian-12"), 1, false, null, null, null, cache, System.out::println);
+    var real =
+        Pruner.prune(
+            "sandbox",
+            List.of("debian-12"),
+            1,
+            false,
+            null,
+            null,
+            null,
+            cache,
+            System.out::println);
     assertThat(real.get(0).removed()).containsExactly(firstAmi);
     assertThat(sandbox.images().layer(firstAmi)).doesNotExist();
     assertThat(sandbox.images().list()).extracting(e -> e.id()).doesNotContain(firstAmi).hasSize(1);

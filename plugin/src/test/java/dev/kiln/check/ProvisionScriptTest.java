@@ -18,7 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Runs the rendered provision.sh for real (KILN_OFFLINE=1, in a chroot) on a copy of the sandbox's
  * cached Debian 12 root filesystem into which a hostile cloud-init drop-in and sshd_config line
- * were planted. Builds the sandbox base when it is not cached yet; skipped only when the test is not root.
+ * were planted. Builds the sandbox base when it is not cached yet; skipped only when the test is
+ * not root.
  */
 class ProvisionScriptTest {
   @TempDir Path dir;

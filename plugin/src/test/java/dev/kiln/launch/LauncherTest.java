@@ -29,8 +29,23 @@ class LauncherTest {
   @Test
   void anUnknownCloudIsABadParameter() {
     LaunchRequest r =
-        new LaunchRequest(tmp, "gcp", "ami-1", List.of(), false, Duration.ofSeconds(1), false, null, 22, null,
-            null, null, null, null, null, tmp);
+        new LaunchRequest(
+            tmp,
+            "gcp",
+            "ami-1",
+            List.of(),
+            false,
+            Duration.ofSeconds(1),
+            false,
+            null,
+            22,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            tmp);
     assertThatThrownBy(() -> new Launcher().launch(r, l -> {}))
         .satisfies(e -> assertThat(((KilnException) e).parameter()).contains("cloud"));
   }
@@ -38,11 +53,27 @@ class LauncherTest {
   @Test
   void awsWithoutTrustedCidrsFailsNamingTheParameterBeforeAnyCall() {
     LaunchRequest r =
-        new LaunchRequest(tmp, "aws", "ami-1", List.of(), false, Duration.ofSeconds(1), true, null, 22, null,
-            null, null, null, "us-east-1", java.net.URI.create("http://127.0.0.1:9"), tmp);
+        new LaunchRequest(
+            tmp,
+            "aws",
+            "ami-1",
+            List.of(),
+            false,
+            Duration.ofSeconds(1),
+            true,
+            null,
+            22,
+            null,
+            null,
+            null,
+            null,
+            "us-east-1",
+            java.net.URI.create("http://127.0.0.1:9"),
+            tmp);
     assertThatThrownBy(() -> new Launcher((h, p, t, l) -> {}).launch(r, l -> {}))
         .hasMessageContaining("no trusted CIDRs")
-        .satisfies(e -> assertThat(((KilnException) e).parameter()).contains("hardening.trustedCidrs"));
+        .satisfies(
+            e -> assertThat(((KilnException) e).parameter()).contains("hardening.trustedCidrs"));
   }
 
   @Test
@@ -54,14 +85,19 @@ class LauncherTest {
 
   @Test
   void terminateOfAnAlreadyTerminatedRecordDoesNothing() throws Exception {
-    Files.writeString(tmp.resolve(Launcher.RECORD), "{\"cloud\":\"sandbox\",\"state\":\"terminated\"}");
+    Files.writeString(
+        tmp.resolve(Launcher.RECORD), "{\"cloud\":\"sandbox\",\"state\":\"terminated\"}");
     assertThat(Launcher.terminate(tmp, l -> {})).isEmpty();
   }
 
   @Test
   void recipeOfTheImageComesFromBakeJson() {
     Map<String, Object> bake =
-        Map.of("images", List.of(Map.of("amiId", "ami-a", "recipe", "al2023"), Map.of("amiId", "ami-b", "recipe", "debian-12")));
+        Map.of(
+            "images",
+            List.of(
+                Map.of("amiId", "ami-a", "recipe", "al2023"),
+                Map.of("amiId", "ami-b", "recipe", "debian-12")));
     assertThat(Launcher.recipeOf(bake, "ami-b")).isEqualTo("debian-12");
     assertThat(Launcher.recipeOf(bake, "ami-c")).isNull();
   }

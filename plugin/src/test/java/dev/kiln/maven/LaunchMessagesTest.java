@@ -15,7 +15,8 @@ class LaunchMessagesTest {
       CandidateEc2.checkCidrs(List.of(), false);
     } catch (KilnException e) {
       assertThat(AbstractKilnMojo.describe(e))
-          .startsWith("<hardening><trustedCidrs> (-Dkiln.hardening.trustedCidrs): no trusted CIDRs");
+          .startsWith(
+              "<hardening><trustedCidrs> (-Dkiln.hardening.trustedCidrs): no trusted CIDRs");
       return;
     }
     throw new AssertionError("expected a failure");

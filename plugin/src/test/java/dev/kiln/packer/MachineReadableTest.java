@@ -39,7 +39,8 @@ class MachineReadableTest {
   @Test
   void parsesTheArtifactOfARealBuild() throws IOException {
     List<String> info = new ArrayList<>();
-    PackerBuild.Collector c = collect(fixture("build-success.machine-readable"), info, new ArrayList<>());
+    PackerBuild.Collector c =
+        collect(fixture("build-success.machine-readable"), info, new ArrayList<>());
     assertThat(c.artifacts()).hasSize(1);
     Artifact a = c.artifacts().get(0);
     assertThat(a.build()).isEqualTo("amazon-ebs.kiln");
@@ -53,9 +54,11 @@ class MachineReadableTest {
   @Test
   void aFailedBuildHasNoArtifactAndCarriesPackersError() throws IOException {
     List<String> warn = new ArrayList<>();
-    PackerBuild.Collector c = collect(fixture("build-failure.machine-readable"), new ArrayList<>(), warn);
+    PackerBuild.Collector c =
+        collect(fixture("build-failure.machine-readable"), new ArrayList<>(), warn);
     assertThat(c.artifacts()).isEmpty();
-    assertThat(c.errors()).contains("Script exited with non-zero exit status: 7.Allowed exit codes are: [0]");
+    assertThat(c.errors())
+        .contains("Script exited with non-zero exit status: 7.Allowed exit codes are: [0]");
     assertThat(warn).contains("==> amazon-ebs.kiln: kiln-test: provisioning exploded");
   }
 

@@ -20,8 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * How verify probes a candidate outside the sandbox (AWS): as one existing IAM user with its key
- * file, through a plain host:port, with no IAM changes. Exercised against a sandbox candidate reached
- * as a plain host (127.0.0.1 and its user port), the existing user created beforehand as an
+ * file, through a plain host:port, with no IAM changes. Exercised against a sandbox candidate
+ * reached as a plain host (127.0.0.1 and its user port), the existing user created beforehand as an
  * operator would have, and that source ignored by fail2ban as a trusted CIDR would be.
  */
 class ExistingUserModeTest {
@@ -34,7 +34,8 @@ class ExistingUserModeTest {
     Files.writeString(
         out.resolve(Launcher.RECORD),
         "{\"cloud\":\"aws\",\"state\":\"running\",\"instanceId\":\"i-1\",\"amiId\":\"ami-1\",\"host\":\"192.0.2.1\",\"port\":22}");
-    KilnSpec spec = KilnSpec.parse(Map.of("recipes", "debian-12", "outputDir", out.toString()), tmp);
+    KilnSpec spec =
+        KilnSpec.parse(Map.of("recipes", "debian-12", "outputDir", out.toString()), tmp);
     new dev.kiln.render.Renderer(spec.templatesDir()).renderAll(spec, "0.1.0-test");
     assertThatThrownBy(() -> Verifier.verify(out, spec, l -> {}))
         .isInstanceOf(KilnException.class)
@@ -48,7 +49,8 @@ class ExistingUserModeTest {
     Path out = tmp.resolve("target/kiln");
     KilnSpec spec = KilnSpec.parse(SandboxPipelineTest.config(out, null), tmp);
     String ami = SandboxPipelineTest.bake(spec);
-    new Launcher().launch(LaunchRequest.sandbox(out, ami, SandboxSettings.defaultCacheDir()), s -> {});
+    new Launcher()
+        .launch(LaunchRequest.sandbox(out, ami, SandboxSettings.defaultCacheDir()), s -> {});
     CandidateSandbox.State state = SandboxPipelineTest.stateOf(out);
     try (SandboxTarget sandbox = new SandboxTarget(state, SandboxSettings.defaultCacheDir())) {
       // What an operator has on AWS: an IAM user in a sudo group, its key file, a trusted network.
@@ -61,17 +63,21 @@ class ExistingUserModeTest {
       iam.createUser(r -> r.userName("kiln-ops"));
       iam.addUserToGroup(r -> r.userName("kiln-ops").groupName("ssh-admins"));
       iam.uploadSSHPublicKey(r -> r.userName("kiln-ops").sshPublicKeyBody(key.publicLine()));
-      System.out.println(sandbox.rootExec("/usr/libexec/kiln/sync-users --config /etc/kiln/access.json 2>&1").orElseThrow()[1]);
+      System.out.println(
+          sandbox.rootExec("/usr/libexec/kiln/sync-users --config /etc/kiln/access.json 2>&1")
+              .orElseThrow()[1]);
       sandbox.ignoreInFail2ban(sandbox.sourceAddress("user"), true);
       int usersBefore = iam.listUsers().users().size();
 
       ProbeSettings settings =
-          Verifier.settings(spec, out, "debian-12").withExistingUser("kiln-ops", Ssh.loadKey(keyFile));
+          Verifier.settings(spec, out, "debian-12")
+              .withExistingUser("kiln-ops", Ssh.loadKey(keyFile));
       List<Control> cs;
       try (HostTarget host = new HostTarget("127.0.0.1", sandbox.port("user"))) {
         cs = new Prober(host, settings, System.out::println).run();
       }
-      Map<String, Outcome> byId = cs.stream().collect(Collectors.toMap(Control::id, Control::outcome));
+      Map<String, Outcome> byId =
+          cs.stream().collect(Collectors.toMap(Control::id, Control::outcome));
       assertThat(byId)
           .containsEntry("iam-key-login", Outcome.PASS)
           .containsEntry("sshd-effective-config", Outcome.PASS)

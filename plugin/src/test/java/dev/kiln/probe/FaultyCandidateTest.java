@@ -21,9 +21,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Each probe fails when the image is wrong: a fresh candidate of the good image per case, one fault
- * injected as root after the IAM test users exist (what a wrongly baked image would have), then only
- * the control(s) concerned are run and must FAIL. (The effective sshd configuration is shown wrong
- * by a really baked bad image in {@link SandboxPipelineTest}.)
+ * injected as root after the IAM test users exist (what a wrongly baked image would have), then
+ * only the control(s) concerned are run and must FAIL. (The effective sshd configuration is shown
+ * wrong by a really baked bad image in {@link SandboxPipelineTest}.)
  */
 class FaultyCandidateTest {
   @TempDir static Path tmp;
@@ -44,13 +44,17 @@ class FaultyCandidateTest {
             "echo root:root | chpasswd; sed -i -e 's/^PermitRootLogin no/PermitRootLogin yes/'"
                 + " -e 's/^PasswordAuthentication no/PasswordAuthentication yes/'"
                 + " -e 's/^AuthenticationMethods publickey/AuthenticationMethods any/'"
-                + " -e 's/^AllowGroups .*/& root/' " + DROP_IN + RELOAD),
+                + " -e 's/^AllowGroups .*/& root/' "
+                + DROP_IN
+                + RELOAD),
         Arguments.of(
             "password authentication allowed",
             List.of("password-auth-refused"),
             "echo kiln-probe-user:kiln-probe-password | chpasswd;"
                 + " sed -i -e 's/^PasswordAuthentication no/PasswordAuthentication yes/'"
-                + " -e 's/^AuthenticationMethods publickey/AuthenticationMethods any/' " + DROP_IN + RELOAD),
+                + " -e 's/^AuthenticationMethods publickey/AuthenticationMethods any/' "
+                + DROP_IN
+                + RELOAD),
         Arguments.of(
             "every managed user gets sudo",
             List.of("sudo-group-only"),
@@ -96,10 +100,12 @@ class FaultyCandidateTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("faults")
   void probeFailsOnAWrongImage(String fault, List<String> controls, String shell) throws Exception {
-    new Launcher().launch(LaunchRequest.sandbox(out, ami, SandboxSettings.defaultCacheDir()), s -> {});
+    new Launcher()
+        .launch(LaunchRequest.sandbox(out, ami, SandboxSettings.defaultCacheDir()), s -> {});
     CandidateSandbox.State state = SandboxPipelineTest.stateOf(out);
     try {
-      ProbeSettings settings = Verifier.settings(spec, out, "debian-12").withBanTimeout(Duration.ofSeconds(15));
+      ProbeSettings settings =
+          Verifier.settings(spec, out, "debian-12").withBanTimeout(Duration.ofSeconds(15));
       List<Control> result;
       try (SandboxTarget t = new SandboxTarget(state, SandboxSettings.defaultCacheDir())) {
         result =
@@ -108,12 +114,17 @@ class FaultyCandidateTest {
                     Set.copyOf(controls),
                     target -> {
                       String[] r = target.rootExec(shell).orElseThrow();
-                      System.out.println("fault '" + fault + "': exit " + r[0] + " " + r[1].strip());
+                      System.out.println(
+                          "fault '" + fault + "': exit " + r[0] + " " + r[1].strip());
                     });
       }
       assertThat(result).extracting(Control::id).containsExactlyInAnyOrderElementsOf(controls);
       assertThat(result)
-          .allSatisfy(c -> assertThat(c.outcome()).as(c.id() + ": " + c.observed()).isEqualTo(Control.Outcome.FAIL));
+          .allSatisfy(
+              c ->
+                  assertThat(c.outcome())
+                      .as(c.id() + ": " + c.observed())
+                      .isEqualTo(Control.Outcome.FAIL));
     } finally {
       Launcher.terminate(out, s -> {});
     }

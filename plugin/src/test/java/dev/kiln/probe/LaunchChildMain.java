@@ -15,8 +15,22 @@ public final class LaunchChildMain {
     LaunchRequest r = LaunchRequest.sandbox(out, a[1], Path.of(a[2]));
     r =
         new LaunchRequest(
-            r.outputDir(), r.cloud(), r.amiId(), r.trustedCidrs(), false, Duration.ofSeconds(60), keep, null, 22,
-            null, null, null, null, null, null, r.sandboxCacheDir());
+            r.outputDir(),
+            r.cloud(),
+            r.amiId(),
+            r.trustedCidrs(),
+            false,
+            Duration.ofSeconds(60),
+            keep,
+            null,
+            22,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            r.sandboxCacheDir());
     new Launcher().launch(r, System.out::println);
     System.out.println("LAUNCHED");
     System.out.flush();

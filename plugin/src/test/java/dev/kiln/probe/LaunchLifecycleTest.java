@@ -27,14 +27,21 @@ class LaunchLifecycleTest {
   private Process child(Path out, String ami, boolean keep) throws Exception {
     String java = ProcessHandle.current().info().command().orElse("java");
     return new ProcessBuilder(
-            java, "-cp", System.getProperty("java.class.path"), LaunchChildMain.class.getName(), out.toString(), ami,
-            SandboxSettings.defaultCacheDir().toString(), Boolean.toString(keep))
+            java,
+            "-cp",
+            System.getProperty("java.class.path"),
+            LaunchChildMain.class.getName(),
+            out.toString(),
+            ami,
+            SandboxSettings.defaultCacheDir().toString(),
+            Boolean.toString(keep))
         .redirectErrorStream(true)
         .start();
   }
 
   private static void awaitLaunched(Process p) throws Exception {
-    BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+    BufferedReader r =
+        new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
     String line;
     while ((line = r.readLine()) != null) {
       System.out.println("[child] " + line);

@@ -8,7 +8,6 @@ import dev.kiln.bake.Bakery;
 import dev.kiln.launch.LaunchRequest;
 import dev.kiln.launch.Launcher;
 import dev.kiln.render.Renderer;
-import dev.kiln.sandbox.Procs;
 import dev.kiln.sandbox.SandboxSettings;
 import dev.kiln.spec.KilnSpec;
 import java.nio.file.Files;
@@ -64,19 +63,27 @@ class PipelineBenchmark {
     for (String step : runs.get(0).keySet()) {
       md.append("| ").append(step).append(" |");
       for (Map<String, Long> r : runs) {
-        md.append(' ').append(String.format(Locale.ROOT, "%.2f", r.get(step) / 1000.0)).append(" |");
+        md.append(' ')
+            .append(String.format(Locale.ROOT, "%.2f", r.get(step) / 1000.0))
+            .append(" |");
       }
       md.append('\n');
     }
     md.append("\nControls of the last warm verify (s):\n\n| control | s |\n|---|---|\n");
-    controls.forEach((k, v) -> md.append("| ").append(k).append(" | ")
-        .append(String.format(Locale.ROOT, "%.2f", v / 1000.0)).append(" |\n"));
+    controls.forEach(
+        (k, v) ->
+            md.append("| ")
+                .append(k)
+                .append(" | ")
+                .append(String.format(Locale.ROOT, "%.2f", v / 1000.0))
+                .append(" |\n"));
     System.out.println(md);
     Path report = Path.of("target/pipeline-benchmark.md");
     Files.writeString(report, md.toString());
   }
 
-  private Map<String, Long> once(Path project, Path cache, Map<String, Long> controls) throws Exception {
+  private Map<String, Long> once(Path project, Path cache, Map<String, Long> controls)
+      throws Exception {
     Map<String, Long> t = new LinkedHashMap<>();
     Path out = project.resolve("target/kiln");
     long all = System.nanoTime();
@@ -87,11 +94,13 @@ class PipelineBenchmark {
     t0 = System.nanoTime();
     new Bakery()
         .bake(
-            BakeRequest.of(out, List.of("debian-12"), "sandbox", "0.1.0-bench").withSandboxCacheDir(cache),
+            BakeRequest.of(out, List.of("debian-12"), "sandbox", "0.1.0-bench")
+                .withSandboxCacheDir(cache),
             BakeLog.of(s -> {}));
     t.put("bake", ms(t0));
     t0 = System.nanoTime();
-    new Launcher().launch(LaunchRequest.sandbox(out, null, cache), s -> System.out.println("[launch] " + s));
+    new Launcher()
+        .launch(LaunchRequest.sandbox(out, null, cache), s -> System.out.println("[launch] " + s));
     t.put("launch", ms(t0));
     t0 = System.nanoTime();
     Verifier.Result r;

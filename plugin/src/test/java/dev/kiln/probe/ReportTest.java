@@ -18,16 +18,36 @@ class ReportTest {
 
   static final List<Control> CONTROLS =
       List.of(
-          new Control("root-login-refused", "Root cannot log in", "refused", "refused", Outcome.PASS, "Auth fail", 12),
           new Control(
-              "sshd-effective-config", "sshd -T", "permitrootlogin no", "permitrootlogin is 'yes' <&\"'>",
-              Outcome.FAIL, "evidence with \u0001 control char and <tags>", 34),
-          new Control("ssh-audit", "ssh-audit", "no [fail]", "not installed", Outcome.SKIPPED, "", 0));
+              "root-login-refused",
+              "Root cannot log in",
+              "refused",
+              "refused",
+              Outcome.PASS,
+              "Auth fail",
+              12),
+          new Control(
+              "sshd-effective-config",
+              "sshd -T",
+              "permitrootlogin no",
+              "permitrootlogin is 'yes' <&\"'>",
+              Outcome.FAIL,
+              "evidence with \u0001 control char and <tags>",
+              34),
+          new Control(
+              "ssh-audit", "ssh-audit", "no [fail]", "not installed", Outcome.SKIPPED, "", 0));
 
   @Test
   void junitXmlHasOneTestcasePerControlWithFailuresAndSkips() throws Exception {
-    Path dir = Report.write(tmp.resolve("report"), new Report.Subject("i-1", "ami-1", "sandbox", "debian-12"), CONTROLS);
-    Document d = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(dir.resolve(Report.JUNIT).toFile());
+    Path dir =
+        Report.write(
+            tmp.resolve("report"),
+            new Report.Subject("i-1", "ami-1", "sandbox", "debian-12"),
+            CONTROLS);
+    Document d =
+        DocumentBuilderFactory.newInstance()
+            .newDocumentBuilder()
+            .parse(dir.resolve(Report.JUNIT).toFile());
     Element suite = d.getDocumentElement();
     assertThat(suite.getAttribute("name")).isEqualTo("kiln-hardening");
     assertThat(suite.getAttribute("tests")).isEqualTo("3");
@@ -35,29 +55,41 @@ class ReportTest {
     assertThat(suite.getAttribute("skipped")).isEqualTo("1");
     assertThat(d.getElementsByTagName("testcase").getLength()).isEqualTo(3);
     Element failure = (Element) d.getElementsByTagName("failure").item(0);
-    assertThat(((Element) failure.getParentNode()).getAttribute("name")).isEqualTo("sshd-effective-config");
+    assertThat(((Element) failure.getParentNode()).getAttribute("name"))
+        .isEqualTo("sshd-effective-config");
     assertThat(failure.getAttribute("message")).isEqualTo("permitrootlogin is 'yes' <&\"'>");
     assertThat(d.getElementsByTagName("skipped").getLength()).isEqualTo(1);
   }
 
   @Test
   void htmlIsSelfContainedWithOneRowPerControl() throws Exception {
-    Path dir = Report.write(tmp.resolve("report"), new Report.Subject("i-1", "ami-1", "sandbox", "debian-12"), CONTROLS);
+    Path dir =
+        Report.write(
+            tmp.resolve("report"),
+            new Report.Subject("i-1", "ami-1", "sandbox", "debian-12"),
+            CONTROLS);
     String html = Files.readString(dir.resolve(Report.HTML), StandardCharsets.UTF_8);
     assertThat(html).startsWith("<!DOCTYPE html>");
     assertThat(html).doesNotContain("<script", "<link", "src=", "url(", "@import");
     assertThat(html.split("<tr id=", -1)).hasSize(4);
-    assertThat(html).contains("1 control(s) FAILED").contains("&lt;tags&gt;").doesNotContain("<tags>");
+    assertThat(html)
+        .contains("1 control(s) FAILED")
+        .contains("&lt;tags&gt;")
+        .doesNotContain("<tags>");
   }
 
   @Test
   void rewritingReplacesTheReport() throws Exception {
     Path dir = tmp.resolve("report");
     Report.write(dir, new Report.Subject("i-1", "ami-1", "sandbox", "debian-12"), CONTROLS);
-    Report.write(dir, new Report.Subject("i-2", "ami-1", "sandbox", "debian-12"), CONTROLS.subList(0, 1));
-    assertThat(Files.readString(dir.resolve(Report.JUNIT))).contains("i-2").doesNotContain("<failure");
+    Report.write(
+        dir, new Report.Subject("i-2", "ami-1", "sandbox", "debian-12"), CONTROLS.subList(0, 1));
+    assertThat(Files.readString(dir.resolve(Report.JUNIT)))
+        .contains("i-2")
+        .doesNotContain("<failure");
     try (var s = Files.list(dir)) {
-      assertThat(s.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder(Report.JUNIT, Report.HTML);
+      assertThat(s.map(p -> p.getFileName().toString()))
+          .containsExactlyInAnyOrder(Report.JUNIT, Report.HTML);
     }
   }
 }

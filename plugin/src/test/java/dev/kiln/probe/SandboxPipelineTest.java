@@ -47,7 +47,8 @@ class SandboxPipelineTest {
   static void assumeSandbox() {
     assumeTrue(Procs.isRoot(), "the sandbox needs root");
     assumeTrue(
-        Procs.which("moto_server", List.of(Path.of("/root/.pyenv/shims"))) != null, "moto_server not installed");
+        Procs.which("moto_server", List.of(Path.of("/root/.pyenv/shims"))) != null,
+        "moto_server not installed");
     assumeTrue(Procs.which("packer", List.of()) != null, "packer not installed");
   }
 
@@ -88,7 +89,9 @@ class SandboxPipelineTest {
 
     Launched l =
         new Launcher()
-            .launch(LaunchRequest.sandbox(out, null, SandboxSettings.defaultCacheDir()), System.out::println);
+            .launch(
+                LaunchRequest.sandbox(out, null, SandboxSettings.defaultCacheDir()),
+                System.out::println);
     assertThat(l.amiId()).isEqualTo(ami);
     assertThat(l.host()).isEqualTo("127.0.0.1");
     Properties p = new Properties();
@@ -113,10 +116,24 @@ class SandboxPipelineTest {
       assertThat(r.controls())
           .extracting(Control::id)
           .containsExactly(
-              "iam-key-login", "sudo-group-only", "sshd-effective-config", "root-password-locked",
-              "host-keys-unique", "root-login-refused", "password-auth-refused", "iam-key-inactive",
-              "iam-key-deleted", "iam-group-removal", "fail2ban-ban", "ssh-audit");
-      assertThat(r.controls()).allSatisfy(c -> assertThat(c.outcome()).as(c.id() + ": " + c.observed()).isEqualTo(Control.Outcome.PASS));
+              "iam-key-login",
+              "sudo-group-only",
+              "sshd-effective-config",
+              "root-password-locked",
+              "host-keys-unique",
+              "root-login-refused",
+              "password-auth-refused",
+              "iam-key-inactive",
+              "iam-key-deleted",
+              "iam-group-removal",
+              "fail2ban-ban",
+              "ssh-audit");
+      assertThat(r.controls())
+          .allSatisfy(
+              c ->
+                  assertThat(c.outcome())
+                      .as(c.id() + ": " + c.observed())
+                      .isEqualTo(Control.Outcome.PASS));
 
       Document junit =
           DocumentBuilderFactory.newInstance()
@@ -125,7 +142,9 @@ class SandboxPipelineTest {
       assertThat(junit.getElementsByTagName("testcase").getLength()).isEqualTo(12);
       assertThat(junit.getElementsByTagName("failure").getLength()).isZero();
       String html = Files.readString(r.reportDir().resolve(Report.HTML), StandardCharsets.UTF_8);
-      assertThat(html).contains("fail2ban-ban").doesNotContain("<script", "<link", "src=", "url(", "@import");
+      assertThat(html)
+          .contains("fail2ban-ban")
+          .doesNotContain("<script", "<link", "src=", "url(", "@import");
     } finally {
       List<String> removed = Launcher.terminate(out, System.out::println);
       assertThat(removed).anyMatch(x -> x.startsWith("namespace kilnc-" + state.shortId + "-vm"));
@@ -145,17 +164,23 @@ class SandboxPipelineTest {
     Files.createDirectories(templates.resolve("sshd"));
     String stock;
     try (InputStream in =
-        getClass().getClassLoader().getResourceAsStream("kiln/templates/sshd/00-kiln-hardening.conf.j2")) {
+        getClass()
+            .getClassLoader()
+            .getResourceAsStream("kiln/templates/sshd/00-kiln-hardening.conf.j2")) {
       stock = new String(in.readAllBytes(), StandardCharsets.UTF_8);
     }
     assertThat(stock).contains("PermitRootLogin no");
     Files.writeString(
-        templates.resolve("sshd/00-kiln-hardening.conf.j2"), stock.replace("PermitRootLogin no", "PermitRootLogin yes"));
+        templates.resolve("sshd/00-kiln-hardening.conf.j2"),
+        stock.replace("PermitRootLogin no", "PermitRootLogin yes"));
     Path out = tmp.resolve("target/kiln");
     KilnSpec spec = KilnSpec.parse(config(out, templates), tmp);
     String ami = bake(spec);
     Launcher.terminate(out, System.out::println);
-    new Launcher().launch(LaunchRequest.sandbox(out, ami, SandboxSettings.defaultCacheDir()), System.out::println);
+    new Launcher()
+        .launch(
+            LaunchRequest.sandbox(out, ami, SandboxSettings.defaultCacheDir()),
+            System.out::println);
     CandidateSandbox.State state = stateOf(out);
     try {
       assertThatThrownBy(() -> Verifier.verify(out, spec, System.out::println))
@@ -164,7 +189,10 @@ class SandboxPipelineTest {
           .satisfies(
               e ->
                   assertThat(((KilnException) e).details())
-                      .anyMatch(d -> d.startsWith("sshd-effective-config") && d.contains("permitrootlogin")));
+                      .anyMatch(
+                          d ->
+                              d.startsWith("sshd-effective-config")
+                                  && d.contains("permitrootlogin")));
       Document junit =
           DocumentBuilderFactory.newInstance()
               .newDocumentBuilder()

@@ -30,7 +30,8 @@ class RendererTest {
     Path b = base.resolve("target/kiln/debian-12");
     Path dropIn = b.resolve("rootfs/etc/ssh/sshd_config.d/00-kiln-hardening.conf");
     assertThat(dropIn).exists();
-    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dropIn))).isEqualTo("rw-------");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dropIn)))
+        .isEqualTo("rw-------");
     assertThat(b.resolve("packer/provision.sh")).exists();
     assertThat(b.resolve("recipe.yaml")).exists();
     @SuppressWarnings("unchecked")
@@ -46,7 +47,8 @@ class RendererTest {
                 "group", "root",
                 "sha256", BundleFile.sha256(Files.readAllBytes(dropIn))));
     String json = Files.readString(b.resolve("rootfs/etc/kiln/access.json"));
-    assertThat(new ObjectMapper().readValue(json, Map.class).get("markerGroup")).isEqualTo("kiln-iam");
+    assertThat(new ObjectMapper().readValue(json, Map.class).get("markerGroup"))
+        .isEqualTo("kiln-iam");
   }
 
   @Test
@@ -73,7 +75,9 @@ class RendererTest {
     Path t = Files.createDirectories(base.resolve("tpl/sshd"));
     Files.writeString(t.resolve("00-kiln-hardening.conf.j2"), "# mine for {{ recipe.id }}\n");
     render(Map.of("recipes", "debian-12", "templatesDir", "tpl"));
-    assertThat(base.resolve("target/kiln/debian-12/rootfs/etc/ssh/sshd_config.d/00-kiln-hardening.conf"))
+    assertThat(
+            base.resolve(
+                "target/kiln/debian-12/rootfs/etc/ssh/sshd_config.d/00-kiln-hardening.conf"))
         .hasContent("# mine for debian-12");
   }
 
@@ -110,7 +114,9 @@ class RendererTest {
     try (Stream<Path> s = Files.walk(dir)) {
       for (Path p : s.filter(Files::isRegularFile).toList()) {
         out.put(
-            dir.relativize(p) + " " + PosixFilePermissions.toString(Files.getPosixFilePermissions(p)),
+            dir.relativize(p)
+                + " "
+                + PosixFilePermissions.toString(Files.getPosixFilePermissions(p)),
             BundleFile.sha256(Files.readAllBytes(p)));
       }
     }

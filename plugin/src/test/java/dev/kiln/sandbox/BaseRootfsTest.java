@@ -26,7 +26,8 @@ class BaseRootfsTest {
   void buildsTheDebianBaseOnce() throws Exception {
     assumeTrue(Procs.isRoot(), "the sandbox needs root");
     BaseRootfs base =
-        new BaseRootfs(SandboxSettings.defaultCacheDir(), "debian-12", "bookworm", "admin", List.of());
+        new BaseRootfs(
+            SandboxSettings.defaultCacheDir(), "debian-12", "bookworm", "admin", List.of());
     Path dir = base.ensure(System.out::println);
     assertThat(dir.resolve("usr/sbin/sshd")).exists();
     assertThat(dir.resolve("usr/bin/fail2ban-client")).exists();

@@ -79,7 +79,11 @@ class KilnSpecTest {
     assertThatThrownBy(
             () ->
                 KilnSpec.parse(
-                    Map.of("recipes", "al2023", "hardening.ciphers", "aes256-gcm@openssh.com,aes128-cbc"),
+                    Map.of(
+                        "recipes",
+                        "al2023",
+                        "hardening.ciphers",
+                        "aes256-gcm@openssh.com,aes128-cbc"),
                     base))
         .isInstanceOfSatisfying(
             InvalidParametersException.class,
@@ -96,7 +100,11 @@ class KilnSpecTest {
   void algorithmOverrideKeepsTheUsersOrder() throws Exception {
     KilnSpec spec =
         KilnSpec.parse(
-            Map.of("recipes", "debian-12", "hardening.ciphers", "aes128-gcm@openssh.com,chacha20-poly1305@openssh.com"),
+            Map.of(
+                "recipes",
+                "debian-12",
+                "hardening.ciphers",
+                "aes128-gcm@openssh.com,chacha20-poly1305@openssh.com"),
             base);
     assertThat(spec.sshdByRecipe().get("debian-12").get("ciphers"))
         .isEqualTo(java.util.List.of("aes128-gcm@openssh.com", "chacha20-poly1305@openssh.com"));
@@ -106,7 +114,8 @@ class KilnSpecTest {
   void userRecipeOverridesBuiltInAndIsSchemaChecked() throws Exception {
     Path dir = Files.createDirectories(base.resolve("recipes"));
     Files.writeString(dir.resolve("debian-12.yaml"), "id: debian-12\nname: 12\n");
-    assertThatThrownBy(() -> KilnSpec.parse(Map.of("recipesDir", "recipes", "recipes", "debian-12"), base))
+    assertThatThrownBy(
+            () -> KilnSpec.parse(Map.of("recipesDir", "recipes", "recipes", "debian-12"), base))
         .isInstanceOf(KilnException.class)
         .hasMessageContaining("does not match recipe.schema.json")
         .satisfies(

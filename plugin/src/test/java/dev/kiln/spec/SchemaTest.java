@@ -9,15 +9,18 @@ import org.junit.jupiter.api.Test;
 class SchemaTest {
   private final Map<String, Object> schema =
       Map.of(
-          "type", "object",
-          "required", List.of("id"),
-          "additionalProperties", false,
+          "type",
+          "object",
+          "required",
+          List.of("id"),
+          "additionalProperties",
+          false,
           "properties",
-              Map.of(
-                  "id", Map.of("type", "string", "pattern", "^[a-z]+$"),
-                  "kind", Map.of("enum", List.of("apt", "dnf")),
-                  "n", Map.of("type", "integer", "minimum", 1, "maximum", 3),
-                  "list", Map.of("type", "array", "minItems", 1, "items", Map.of("type", "string"))));
+          Map.of(
+              "id", Map.of("type", "string", "pattern", "^[a-z]+$"),
+              "kind", Map.of("enum", List.of("apt", "dnf")),
+              "n", Map.of("type", "integer", "minimum", 1, "maximum", 3),
+              "list", Map.of("type", "array", "minItems", 1, "items", Map.of("type", "string"))));
 
   @Test
   void reportsEveryViolationWithItsPath() {

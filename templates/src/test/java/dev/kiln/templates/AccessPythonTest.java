@@ -24,7 +24,8 @@ class AccessPythonTest {
     assertThat(Files.isDirectory(dir)).as("python test directory %s", dir).isTrue();
     List<String> command =
         List.of("python3", "-B", "-m", "unittest", "discover", "-v", "-s", dir.toString());
-    ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
+    ProcessBuilder pb =
+        new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
     pb.environment().put("PYTHONDONTWRITEBYTECODE", "1");
     Process p = pb.start();
     StringBuilder out = new StringBuilder();
