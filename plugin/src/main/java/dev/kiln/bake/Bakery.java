@@ -462,9 +462,13 @@ public final class Bakery {
     doc.put("runId", result.runId());
     doc.put("images", images);
     result.primaryAmiId().ifPresent(a -> doc.put("amiId", a));
+    Path dir = file.toAbsolutePath().getParent();
+    if (dir == null) {
+      throw new KilnException("cannot write " + file + ": it has no parent directory");
+    }
     try {
-      Files.createDirectories(file.getParent());
-      Path tmp = Files.createTempFile(file.getParent(), ".bake-", ".json");
+      Files.createDirectories(dir);
+      Path tmp = Files.createTempFile(dir, ".bake-", ".json");
       Files.writeString(tmp, Json.write(doc), StandardCharsets.UTF_8);
       Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } catch (IOException e) {

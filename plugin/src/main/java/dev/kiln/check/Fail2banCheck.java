@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 
@@ -72,7 +73,8 @@ final class Fail2banCheck {
       Dirs.copyTree(systemConfig, conf);
       Files.createDirectories(conf.resolve("jail.d"));
       for (Path p : rendered) {
-        Files.copy(p, conf.resolve("jail.d").resolve(p.getFileName().toString()));
+        Path name = Objects.requireNonNull(p.getFileName(), "a listed file has a name");
+        Files.copy(p, conf.resolve("jail.d").resolve(name.toString()));
       }
       // recidive reads fail2ban's own log, which a build machine may not have: point it at an
       // empty file (read last, changes nothing that is asserted).
@@ -145,11 +147,12 @@ final class Fail2banCheck {
       }
     }
     Map<String, Jail> jails = new LinkedHashMap<>();
-    for (String j : backends.keySet()) {
+    for (Map.Entry<String, String> b : backends.entrySet()) {
+      String j = b.getKey();
       jails.put(
           j,
           new Jail(
-              backends.get(j),
+              b.getValue(),
               settings.getOrDefault(j, Map.of()),
               actions.getOrDefault(j, List.of()),
               started.contains(j)));

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -60,7 +61,7 @@ final class PackerCheck {
       cmd.add("-var");
       cmd.add(v.getKey() + "=" + v.getValue());
     }
-    cmd.add(template.getFileName().toString());
+    cmd.add(Objects.requireNonNull(template.getFileName(), "a regular file has a name").toString());
     Proc.Result r = Proc.run(cmd, template.getParent(), Map.of("CHECKPOINT_DISABLE", "1"), 120);
     if (!r.ok()) {
       out.add(

@@ -10,6 +10,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 
@@ -77,7 +78,7 @@ final class SshdCheck {
     Path renderedDir = in.bundleDir().resolve("rootfs" + configDir);
     List<Path> rendered = new ArrayList<>();
     try (var s = Files.list(renderedDir)) {
-      s.filter(p -> p.getFileName().toString().endsWith(".conf")).sorted().forEach(rendered::add);
+      s.filter(p -> fileName(p).endsWith(".conf")).sorted().forEach(rendered::add);
     } catch (IOException e) {
       // reported below
     }
@@ -120,7 +121,7 @@ final class SshdCheck {
       }
       files.putAll(HOSTILE_DROP_INS);
       for (Path p : rendered) {
-        files.put(p.getFileName().toString(), Files.readString(p, StandardCharsets.UTF_8));
+        files.put(fileName(p), Files.readString(p, StandardCharsets.UTF_8));
       }
       files.putAll(in.extraSshdDropIns());
       for (Map.Entry<String, String> e : files.entrySet()) {
@@ -419,6 +420,11 @@ final class SshdCheck {
       }
     }
     return out;
+  }
+
+  /** The name of a file listed from a directory, which always has one. */
+  private static String fileName(Path listed) {
+    return Objects.requireNonNull(listed.getFileName(), "a listed file has a name").toString();
   }
 
   private static List<String> sorted(Set<String> names) {

@@ -451,9 +451,14 @@ public final class Launcher {
   }
 
   private static void writeText(Path file, String text) throws KilnException {
+    Path dir = file.toAbsolutePath().getParent();
+    if (dir == null) {
+      throw new KilnException(
+          "outputDir", "cannot write " + file + ": it has no parent directory", List.of(), null);
+    }
     try {
-      Files.createDirectories(file.getParent());
-      Path tmp = Files.createTempFile(file.getParent(), "." + file.getFileName(), ".tmp");
+      Files.createDirectories(dir);
+      Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
       Files.writeString(tmp, text, StandardCharsets.UTF_8);
       Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } catch (IOException e) {

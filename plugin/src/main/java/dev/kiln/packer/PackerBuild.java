@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -73,7 +74,8 @@ public final class PackerBuild {
           cmd.add("-var");
           cmd.add(k + "=" + v);
         });
-    cmd.add(template.getFileName().toString());
+    cmd.add(
+        Objects.requireNonNull(template.getFileName(), "the Packer template is a file").toString());
     return cmd;
   }
 
@@ -86,7 +88,10 @@ public final class PackerBuild {
   public PackerResult run(PackerLog log) throws KilnException {
     long start = System.nanoTime();
     ProcessBuilder pb = new ProcessBuilder(command()).redirectErrorStream(true);
-    pb.directory(template.toAbsolutePath().getParent().toFile());
+    pb.directory(
+        Objects.requireNonNull(
+                template.toAbsolutePath().getParent(), "the Packer template is in a directory")
+            .toFile());
     pb.environment().putAll(env);
     pb.environment().put("CHECKPOINT_DISABLE", "1");
     pb.environment().put("PACKER_NO_COLOR", "1");

@@ -32,7 +32,11 @@ public final class Report {
   }
 
   private static void atomic(Path file, String text) throws IOException {
-    Path tmp = Files.createTempFile(file.getParent(), "." + file.getFileName(), ".tmp");
+    Path dir = file.toAbsolutePath().getParent();
+    if (dir == null) {
+      throw new IOException("cannot write " + file + ": it has no parent directory");
+    }
+    Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
     Files.writeString(tmp, text, StandardCharsets.UTF_8);
     Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
   }

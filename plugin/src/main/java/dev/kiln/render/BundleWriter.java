@@ -20,13 +20,13 @@ public final class BundleWriter {
 
   /** Writes {@code bundle} and its manifest to {@code dir}, replacing what was there. */
   public static void write(Bundle bundle, String manifest, Path dir) throws IOException {
-    Path parent = dir.toAbsolutePath().getParent();
+    Path parent = parentOf(dir);
     Files.createDirectories(parent);
     Path tmp = Files.createTempDirectory(parent, "." + dir.getFileName() + ".new-");
     try {
       for (BundleFile f : bundle.files()) {
         Path target = tmp.resolve(f.path());
-        Files.createDirectories(target.getParent());
+        Files.createDirectories(parentOf(target));
         Files.write(target, f.content());
         Files.setPosixFilePermissions(target, PosixFilePermissions.fromString(rwx(f.mode())));
       }
@@ -39,7 +39,7 @@ public final class BundleWriter {
 
   /** Writes one file atomically: a temporary sibling, then a rename over the target. */
   public static void writeAtomically(Path target, byte[] content) throws IOException {
-    Path parent = target.toAbsolutePath().getParent();
+    Path parent = parentOf(target);
     Files.createDirectories(parent);
     Path tmp = Files.createTempFile(parent, "." + target.getFileName(), ".tmp");
     try {
@@ -50,14 +50,21 @@ public final class BundleWriter {
     }
   }
 
+  /** The directory that holds {@code p}; fails for a filesystem root, which has none. */
+  private static Path parentOf(Path p) throws IOException {
+    Path parent = p.toAbsolutePath().getParent();
+    if (parent == null) {
+      throw new IOException(p + " has no parent directory");
+    }
+    return parent;
+  }
+
   private static void swap(Path fresh, Path dir) throws IOException {
     if (!Files.exists(dir)) {
       move(fresh, dir);
       return;
     }
-    Path old =
-        Files.createTempDirectory(
-            dir.toAbsolutePath().getParent(), "." + dir.getFileName() + ".old-");
+    Path old = Files.createTempDirectory(parentOf(dir), "." + dir.getFileName() + ".old-");
     Files.delete(old);
     move(dir, old);
     try {

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeSet;
 import java.util.function.Consumer;
 
@@ -126,12 +127,13 @@ public final class BaseRootfs {
           List.of(),
           null);
     }
+    Path parent = Objects.requireNonNull(dir.getParent(), "a base lies in <cacheDir>/base");
     Path tmp;
     try {
-      Files.createDirectories(dir.getParent());
-      tmp = Files.createTempDirectory(dir.getParent(), ".tmp-" + dir.getFileName() + "-");
+      Files.createDirectories(parent);
+      tmp = Files.createTempDirectory(parent, ".tmp-" + dir.getFileName() + "-");
     } catch (IOException e) {
-      throw new KilnException("cannot create " + dir.getParent() + ": " + e.getMessage(), e);
+      throw new KilnException("cannot create " + parent + ": " + e.getMessage(), e);
     }
     log.accept("Building the sandbox base " + dir.getFileName() + " with debootstrap (once)");
     try {

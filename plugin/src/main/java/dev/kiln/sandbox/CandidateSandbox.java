@@ -77,15 +77,16 @@ public final class CandidateSandbox {
     public String emulatorSocket;
     public long pid1;
     public String hostname;
-    public String loginUser;
   }
+
+  private static final SecureRandom RANDOM = new SecureRandom();
 
   private CandidateSandbox() {}
 
   /** Random ids: {@code i-<17 hex>} and its first 8 hex digits as the short id. */
   static String[] newIds() {
     byte[] b = new byte[9];
-    new SecureRandom().nextBytes(b);
+    RANDOM.nextBytes(b);
     String hex = HexFormat.of().formatHex(b).substring(0, 17);
     return new String[] {"i-" + hex, hex.substring(0, 8)};
   }
@@ -142,7 +143,6 @@ public final class CandidateSandbox {
     s.region = region;
     s.dir = cacheDir.toAbsolutePath().resolve("candidates").resolve(s.shortId);
     s.hostname = "ip-" + CANDIDATE_ADDRESS.replace('.', '-');
-    s.loginUser = null;
     String pre = NS_PREFIX + s.shortId + "-";
     s.namespaces = List.of(pre + "usr", pre + "vm", pre + "ctl");
     persist.accept(s);

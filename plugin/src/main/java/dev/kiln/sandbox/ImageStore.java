@@ -77,7 +77,12 @@ public final class ImageStore {
 
   /** The image's layer directory. */
   public Path layer(String amiId) {
-    return dir.resolve(amiId).resolve("layer");
+    return imageDir(amiId).resolve("layer");
+  }
+
+  /** The directory that holds the image's layer. */
+  private Path imageDir(String amiId) {
+    return dir.resolve(amiId);
   }
 
   /** Every image whose layer exists. */
@@ -100,7 +105,7 @@ public final class ImageStore {
     withLock(
         () -> {
           Path target = layer(entry.id());
-          Files.createDirectories(target.getParent());
+          Files.createDirectories(imageDir(entry.id()));
           Files2.deleteTree(target);
           Files.move(upper, target, StandardCopyOption.ATOMIC_MOVE);
           List<Entry> all = new ArrayList<>(read());
@@ -115,7 +120,7 @@ public final class ImageStore {
     withLock(
         () -> {
           Path target = layer(entry.id());
-          Files.createDirectories(target.getParent());
+          Files.createDirectories(imageDir(entry.id()));
           if (!Files.exists(target)) {
             Files.createSymbolicLink(target, layer(existingId).toAbsolutePath());
           }

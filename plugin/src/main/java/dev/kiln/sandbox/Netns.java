@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * A Linux network namespace that Kiln created ({@code ip netns add}). It has only a loopback
@@ -20,6 +21,7 @@ import java.util.Map;
 public final class Netns implements AutoCloseable {
   private static final Duration T = Duration.ofSeconds(20);
   private final String name;
+  private final Object lock = new Object();
   private boolean closed;
 
   private Netns(String name) {
@@ -102,12 +104,14 @@ public final class Netns implements AutoCloseable {
 
   /** Kills whatever is still inside (SIGKILL by PID) and deletes the namespace. Idempotent. */
   @Override
-  public synchronized void close() {
-    if (closed) {
-      return;
+  public void close() {
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      destroy(name);
     }
-    closed = true;
-    destroy(name);
   }
 
   static void destroy(String name) {
@@ -135,7 +139,10 @@ public final class Netns implements AutoCloseable {
   public static List<String> list() {
     List<String> out = new ArrayList<>();
     try (var s = Files.list(Path.of("/run/netns"))) {
-      s.forEach(p -> out.add(p.getFileName().toString()));
+      s.forEach(
+          p ->
+              out.add(
+                  Objects.requireNonNull(p.getFileName(), "a listed file has a name").toString()));
     } catch (IOException e) {
       // none
     }

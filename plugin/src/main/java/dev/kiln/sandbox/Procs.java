@@ -84,8 +84,13 @@ public final class Procs {
       throws KilnException {
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     pb.environment().putAll(env);
+    Path logDir = log.toAbsolutePath().getParent();
+    if (logDir == null) {
+      throw new KilnException(
+          "cannot start " + cmd.get(0) + ": the log " + log + " has no parent directory");
+    }
     try {
-      Files.createDirectories(log.getParent());
+      Files.createDirectories(logDir);
       pb.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
       pb.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
       return pb.start();

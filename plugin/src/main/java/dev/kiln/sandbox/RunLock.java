@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Objects;
 
 /**
  * {@code /run/kiln/<runid-short>.pid}: which JVM owns the namespaces named {@code kiln-<short>-*}.
@@ -48,7 +49,7 @@ public final class RunLock {
   /** Deletes run files of dead runs. */
   static void releaseDead() {
     try (var s = Files.list(DIR)) {
-      s.map(p -> p.getFileName().toString())
+      s.map(p -> Objects.requireNonNull(p.getFileName(), "a listed file has a name").toString())
           .filter(n -> n.endsWith(".pid"))
           .map(n -> n.substring(0, n.length() - 4))
           .filter(RunLock::dead)

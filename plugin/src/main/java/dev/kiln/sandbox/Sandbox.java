@@ -65,6 +65,7 @@ public final class Sandbox implements AutoCloseable {
   private Emulator emulator;
   private int subnets;
   private final Thread hook;
+  private final Object lock = new Object();
   private boolean closed;
 
   private Sandbox(Path cacheDir, String region, Consumer<String> log) {
@@ -187,52 +188,58 @@ public final class Sandbox implements AutoCloseable {
   }
 
   /** A new namespace {@code kiln-<short>-<role>}, deleted on close. */
-  public synchronized Netns newNamespace(String role) throws KilnException {
-    Netns ns = Netns.create("kiln-" + runShort + "-" + role);
-    namespaces.add(ns);
-    return ns;
+  public Netns newNamespace(String role) throws KilnException {
+    synchronized (lock) {
+      Netns ns = Netns.create("kiln-" + runShort + "-" + role);
+      namespaces.add(ns);
+      return ns;
+    }
   }
 
   /**
    * Links {@code ns} to the control namespace with a veth pair on the next free /30 of
    * 198.18.0.0/15 (addresses that exist only inside the sandbox).
    */
-  public synchronized Link linkToControl(Netns ns, String role) throws KilnException {
-    int n = ++subnets;
-    if (n > 16000) {
-      throw new KilnException("too many sandbox links");
+  public Link linkToControl(Netns ns, String role) throws KilnException {
+    synchronized (lock) {
+      int n = ++subnets;
+      if (n > 16000) {
+        throw new KilnException("too many sandbox links");
+      }
+      int base = n * 4;
+      String prefix = "198." + (18 + base / 65536) + "." + (base / 256 % 256) + ".";
+      String c = prefix + (base % 256 + 1);
+      String p = prefix + (base % 256 + 2);
+      String tag = role.length() > 8 ? role.substring(0, 8) : role;
+      Netns.link(control, "kc" + n + tag, c + "/30", ns, "eth0", p + "/30");
+      return new Link(c, p);
     }
-    int base = n * 4;
-    String prefix = "198." + (18 + base / 65536) + "." + (base / 256 % 256) + ".";
-    String c = prefix + (base % 256 + 1);
-    String p = prefix + (base % 256 + 2);
-    String tag = role.length() > 8 ? role.substring(0, 8) : role;
-    Netns.link(control, "kc" + n + tag, c + "/30", ns, "eth0", p + "/30");
-    return new Link(c, p);
   }
 
   /**
    * Starts a builder instance for {@code base} (plus optional lower image layers, topmost first):
    * its own namespace linked to the control namespace; Packer reaches it at {@code peerAddress:22}.
    */
-  public synchronized Builder startBuilder(
+  public Builder startBuilder(
       BaseRootfs base, List<Path> layers, List<String> authorizedKeys, String role)
       throws KilnException {
-    Netns ns = newNamespace(role);
-    Link link = linkToControl(ns, role);
-    List<Path> lowers = new ArrayList<>(layers);
-    lowers.add(base.dir());
-    Instance i =
-        Instance.start(
-            Instance.Mode.BUILDER,
-            ns,
-            lowers,
-            runDir.resolve(role),
-            "kiln-sandbox",
-            authorizedKeys,
-            null);
-    resources.push(i);
-    return new Builder(i, link, ns);
+    synchronized (lock) {
+      Netns ns = newNamespace(role);
+      Link link = linkToControl(ns, role);
+      List<Path> lowers = new ArrayList<>(layers);
+      lowers.add(base.dir());
+      Instance i =
+          Instance.start(
+              Instance.Mode.BUILDER,
+              ns,
+              lowers,
+              runDir.resolve(role),
+              "kiln-sandbox",
+              authorizedKeys,
+              null);
+      resources.push(i);
+      return new Builder(i, link, ns);
+    }
   }
 
   /** A builder instance and the address Packer's {@code ssh_host} uses. */
@@ -255,26 +262,29 @@ public final class Sandbox implements AutoCloseable {
    * and {@code bootCommands} run before sshd. Reach it from {@link #newNamespace} "attacker"
    * namespaces linked with {@link Netns#link}.
    */
-  public synchronized Candidate bootCandidate(
-      String amiId, String role, String iamRole, String bootCommands) throws KilnException {
-    ImageStore.Entry e =
-        images.get(amiId).orElseThrow(() -> new KilnException("no sandbox image " + amiId));
-    Netns ns = newNamespace(role);
-    Link link = linkToControl(ns, role);
-    Imds imds =
-        Imds.start(ns, runDir.resolve(role + "-imds.log"), region, iamRole, "i-" + runShort + role);
-    resources.push(imds);
-    Instance i =
-        Instance.start(
-            Instance.Mode.CANDIDATE,
-            ns,
-            List.of(images.layer(amiId), Path.of(e.base())),
-            runDir.resolve(role),
-            "kiln-" + role,
-            List.of(),
-            bootCommands);
-    resources.push(i);
-    return new Candidate(i, link, imds, "http://" + link.controlAddress() + ":" + Emulator.PORT);
+  public Candidate bootCandidate(String amiId, String role, String iamRole, String bootCommands)
+      throws KilnException {
+    synchronized (lock) {
+      ImageStore.Entry e =
+          images.get(amiId).orElseThrow(() -> new KilnException("no sandbox image " + amiId));
+      Netns ns = newNamespace(role);
+      Link link = linkToControl(ns, role);
+      Imds imds =
+          Imds.start(
+              ns, runDir.resolve(role + "-imds.log"), region, iamRole, "i-" + runShort + role);
+      resources.push(imds);
+      Instance i =
+          Instance.start(
+              Instance.Mode.CANDIDATE,
+              ns,
+              List.of(images.layer(amiId), Path.of(e.base())),
+              runDir.resolve(role),
+              "kiln-" + role,
+              List.of(),
+              bootCommands);
+      resources.push(i);
+      return new Candidate(i, link, imds, "http://" + link.controlAddress() + ":" + Emulator.PORT);
+    }
   }
 
   /** A booted candidate: its instance, link, metadata endpoint and the emulator URL from inside. */
@@ -286,26 +296,28 @@ public final class Sandbox implements AutoCloseable {
    * UnixBridge} in the JVM listens on loopback. No non-loopback address is ever dialled from the
    * host namespace. Closed with the sandbox.
    */
-  public synchronized int exposeOnHost(Netns ns, String host, int port, String name)
-      throws KilnException {
+  public int exposeOnHost(Netns ns, String host, int port, String name) throws KilnException {
     Path python = Procs.which("python3", List.of(Path.of("/usr/bin")));
     if (python == null) {
       throw new KilnException("the sandbox needs python3 ('apt-get install -y python3')");
     }
     Path sock = runDir.resolve(name + ".sock");
-    Process fwd =
-        Procs.start(
-            ns.exec(
-                List.of(
-                    python.toString(),
-                    "-c",
-                    Emulator.FORWARDER,
-                    sock.toString(),
-                    host,
-                    Integer.toString(port))),
-            runDir.resolve(name + "-forwarder.log"),
-            Map.of());
-    resources.push(() -> Procs.stop(fwd, java.time.Duration.ofSeconds(2)));
+    synchronized (lock) {
+      Process fwd =
+          Procs.start(
+              ns.exec(
+                  List.of(
+                      python.toString(),
+                      "-c",
+                      Emulator.FORWARDER,
+                      sock.toString(),
+                      host,
+                      Integer.toString(port))),
+              runDir.resolve(name + "-forwarder.log"),
+              Map.of());
+      resources.push(() -> Procs.stop(fwd, java.time.Duration.ofSeconds(2)));
+    }
+    // Wait for the forwarder's socket without holding the lock: close() must not wait on it.
     for (int i = 0; i < 200 && !Files.exists(sock); i++) {
       try {
         Thread.sleep(10);
@@ -314,41 +326,53 @@ public final class Sandbox implements AutoCloseable {
         break;
       }
     }
-    try {
-      UnixBridge bridge = new UnixBridge(sock);
-      resources.push(bridge);
-      return bridge.port();
-    } catch (IOException e) {
-      throw new KilnException("cannot bridge " + name + ": " + e.getMessage(), e);
+    synchronized (lock) {
+      requireOpen();
+      try {
+        UnixBridge bridge = new UnixBridge(sock);
+        resources.push(bridge);
+        return bridge.port();
+      } catch (IOException e) {
+        throw new KilnException("cannot bridge " + name + ": " + e.getMessage(), e);
+      }
+    }
+  }
+
+  /** Fails once {@link #close()} has begun: nothing may be added after it released it all. */
+  private void requireOpen() throws KilnException {
+    if (closed) {
+      throw new KilnException("the sandbox session " + runShort + " is closed");
     }
   }
 
   /** Stops every process by PID, deletes namespaces and the run directory. Idempotent. */
   @Override
-  public synchronized void close() {
-    if (closed) {
-      return;
-    }
-    closed = true;
-    while (!resources.isEmpty()) {
-      try {
-        resources.pop().close();
-      } catch (Exception e) {
-        log.accept("sandbox cleanup: " + e.getMessage());
+  public void close() {
+    synchronized (lock) {
+      if (closed) {
+        return;
       }
-    }
-    if (emulator != null) {
-      emulator.close();
-    }
-    for (int i = namespaces.size() - 1; i >= 0; i--) {
-      namespaces.get(i).close();
-    }
-    Files2.deleteTree(runDir);
-    RunLock.release(runShort);
-    try {
-      Runtime.getRuntime().removeShutdownHook(hook);
-    } catch (IllegalStateException e) {
-      // already shutting down: this is the hook
+      closed = true;
+      while (!resources.isEmpty()) {
+        try {
+          resources.pop().close();
+        } catch (Exception e) {
+          log.accept("sandbox cleanup: " + e.getMessage());
+        }
+      }
+      if (emulator != null) {
+        emulator.close();
+      }
+      for (int i = namespaces.size() - 1; i >= 0; i--) {
+        namespaces.get(i).close();
+      }
+      Files2.deleteTree(runDir);
+      RunLock.release(runShort);
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException e) {
+        // already shutting down: this is the hook
+      }
     }
   }
 

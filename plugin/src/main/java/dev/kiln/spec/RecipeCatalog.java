@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -47,7 +48,10 @@ public final class RecipeCatalog {
       if (layers.userDir() != null && Files.isDirectory(layers.userDir())) {
         try (Stream<Path> files = Files.list(layers.userDir())) {
           files
-              .map(f -> f.getFileName().toString())
+              .map(
+                  f ->
+                      Objects.requireNonNull(f.getFileName(), "a listed file has a name")
+                          .toString())
               .filter(n -> n.endsWith(".yaml"))
               .map(n -> n.substring(0, n.length() - ".yaml".length()))
               .filter(id -> ID.matcher(id).matches())
