@@ -1,6 +1,7 @@
 package dev.kiln.check;
 
 import dev.kiln.spec.KilnException;
+import dev.kiln.spec.KilnFailure;
 import dev.kiln.spec.KilnSpec;
 import dev.kiln.spec.Recipe;
 import java.io.IOException;
@@ -66,7 +67,7 @@ public final class Validation {
   /** Throws every failing finding as one error. */
   public static void requireClean(Outcome outcome) throws KilnException {
     if (!outcome.failing().isEmpty()) {
-      throw new KilnException(
+      throw new KilnFailure(
           "kiln:validate found " + outcome.failing().size() + " problem(s):",
           outcome.failing().stream().map(Finding::describe).toList());
     }

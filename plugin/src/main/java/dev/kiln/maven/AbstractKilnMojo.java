@@ -1,7 +1,9 @@
 package dev.kiln.maven;
 
+import dev.kiln.spec.CloudSettings;
 import dev.kiln.spec.InvalidParametersException;
 import dev.kiln.spec.KilnException;
+import dev.kiln.spec.KilnFailure;
 import dev.kiln.spec.Props;
 import java.lang.reflect.Field;
 import java.util.LinkedHashMap;
@@ -10,6 +12,7 @@ import java.util.Properties;
 import org.apache.maven.execution.MavenSession;
 import org.apache.maven.plugin.AbstractMojo;
 import org.apache.maven.plugin.MojoExecutionException;
+import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.plugin.descriptor.PluginDescriptor;
 import org.apache.maven.plugins.annotations.Parameter;
 import org.apache.maven.project.MavenProject;
@@ -94,8 +97,22 @@ public abstract class AbstractKilnMojo extends AbstractMojo {
    */
   @Parameter protected AccessParams access;
 
+  /**
+   * How to reach AWS; see {@link AwsParams}.
+   *
+   * @since 0.1.0
+   */
+  @Parameter protected AwsParams aws;
+
+  /**
+   * The local sandbox cloud; see {@link SandboxParams}.
+   *
+   * @since 0.1.0
+   */
+  @Parameter protected SandboxParams sandbox;
+
   @Override
-  public final void execute() throws MojoExecutionException {
+  public final void execute() throws MojoExecutionException, MojoFailureException {
     if (skip || skipGoal()) {
       getLog().info("Skipping Kiln " + goal() + " (" + Props.SKIP + " or the goal's skip is set)");
       return;
@@ -103,6 +120,8 @@ public abstract class AbstractKilnMojo extends AbstractMojo {
     long start = System.nanoTime();
     try {
       run();
+    } catch (KilnFailure e) {
+      throw new MojoFailureException(describe(e), e);
     } catch (KilnException e) {
       throw new MojoExecutionException(describe(e), e);
     } finally {
@@ -167,18 +186,19 @@ public abstract class AbstractKilnMojo extends AbstractMojo {
     put(raw, "cloud", cloud);
     nested(raw, "hardening", hardening, HardeningParams.class);
     nested(raw, "access", access, AccessParams.class);
+    nested(raw, "aws", aws, AwsParams.class);
+    nested(raw, "sandbox", sandbox, SandboxParams.class);
     return raw;
   }
 
   /** Adds the fields of a nested element (which may be absent from the POM). */
   protected void nested(Map<String, String> raw, String prefix, Object element, Class<?> type) {
-    Properties user = session == null ? new Properties() : session.getUserProperties();
     for (Field f : type.getDeclaredFields()) {
       if (java.lang.reflect.Modifier.isStatic(f.getModifiers())) {
         continue;
       }
       String path = prefix + "." + f.getName();
-      String value = user.getProperty(Props.PREFIX + path);
+      String value = property(Props.PREFIX + path, null);
       if (value == null && element != null) {
         try {
           f.setAccessible(true);
@@ -190,6 +210,20 @@ public abstract class AbstractKilnMojo extends AbstractMojo {
       }
       put(raw, path, value);
     }
+  }
+
+  /** A {@code -D} value (user, then system properties), else {@code pomValue}. */
+  protected String property(String property, String pomValue) {
+    String v = session == null ? null : session.getUserProperties().getProperty(property);
+    if (v == null && session != null) {
+      v = session.getSystemProperties().getProperty(property);
+    }
+    return v != null ? v : pomValue;
+  }
+
+  /** The cloud, {@code <aws>} and {@code <sandbox>} settings, validated. */
+  protected CloudSettings cloudSettings() throws KilnException {
+    return CloudSettings.parse(rawParameters(), project.getBasedir().toPath());
   }
 
   private static void put(Map<String, String> raw, String path, String value) {

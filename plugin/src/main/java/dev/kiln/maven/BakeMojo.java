@@ -4,9 +4,9 @@ import dev.kiln.bake.BakeLog;
 import dev.kiln.bake.BakeRequest;
 import dev.kiln.bake.BakeResult;
 import dev.kiln.bake.Bakery;
+import dev.kiln.spec.CloudSettings;
 import dev.kiln.spec.KilnException;
 import dev.kiln.spec.Props;
-import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -26,36 +26,6 @@ import org.apache.maven.plugins.annotations.Parameter;
  */
 @Mojo(name = "bake", defaultPhase = LifecyclePhase.PACKAGE, threadSafe = true)
 public class BakeMojo extends AbstractKilnMojo {
-
-  /** {@code <packer>}: the Packer executable and build settings. */
-  public static class PackerParams {
-    /** Path or name of the packer executable (default: packer on PATH). */
-    public String executable;
-
-    /** Build timeout in minutes (default 60). */
-    public String timeout;
-
-    /** Builder instance type (default: the template's t3.micro). */
-    public String instanceType;
-  }
-
-  /** {@code <aws>}: how to reach AWS; unset values come from the SDK's default chains. */
-  public static class AwsParams {
-    /** Named profile. */
-    public String profile;
-
-    /** Region. */
-    public String region;
-
-    /** Endpoint override URL (an EC2-compatible endpoint). */
-    public String endpoint;
-  }
-
-  /** {@code <sandbox>}: the local sandbox cloud. */
-  public static class SandboxParams {
-    /** Cache directory (default: $XDG_CACHE_HOME/kiln or ~/.cache/kiln). */
-    public String cacheDir;
-  }
 
   /**
    * Skips this goal.
@@ -113,21 +83,6 @@ public class BakeMojo extends AbstractKilnMojo {
    */
   @Parameter PackerParams packer;
 
-  /**
-   * AWS: {@code <profile>} ({@code -Dkiln.aws.profile}), {@code <region>} ({@code
-   * -Dkiln.aws.region}), {@code <endpoint>} ({@code -Dkiln.aws.endpoint}).
-   *
-   * @since 0.1.0
-   */
-  @Parameter AwsParams aws;
-
-  /**
-   * Sandbox: {@code <cacheDir>} ({@code -Dkiln.sandbox.cacheDir}).
-   *
-   * @since 0.1.0
-   */
-  @Parameter SandboxParams sandbox;
-
   @Override
   protected String goal() {
     return "bake";
@@ -143,7 +98,7 @@ public class BakeMojo extends AbstractKilnMojo {
     Path base = project.getBasedir().toPath();
     Path out = base.resolve(outputDir == null ? "target/kiln" : outputDir).normalize();
     List<String> ids = recipeIds(out);
-    String timeout = prop(Props.PACKER_TIMEOUT, packer == null ? null : packer.timeout);
+    String timeout = property(Props.PACKER_TIMEOUT, packer == null ? null : packer.timeout);
     Duration t;
     try {
       t =
@@ -153,33 +108,25 @@ public class BakeMojo extends AbstractKilnMojo {
     } catch (NumberFormatException e) {
       throw KilnException.badParameter("packer.timeout", timeout, "a number of minutes");
     }
-    String endpoint = prop(Props.AWS_ENDPOINT, aws == null ? null : aws.endpoint);
-    URI ep;
-    try {
-      ep = endpoint == null ? null : URI.create(endpoint.trim());
-    } catch (IllegalArgumentException e) {
-      throw KilnException.badParameter(
-          "aws.endpoint", endpoint, "a URL such as https://ec2.eu-west-1.amazonaws.com");
-    }
-    String cacheDir = prop(Props.SANDBOX_CACHE_DIR, sandbox == null ? null : sandbox.cacheDir);
+    CloudSettings c = cloudSettings();
     BakeRequest req =
         new BakeRequest(
             out,
             ids,
-            cloud,
+            c.cloud(),
             kilnVersion(),
             runId,
             force,
             list(regions),
             encryptBoot,
             list(launchPermissions),
-            prop(Props.PACKER_INSTANCE_TYPE, packer == null ? null : packer.instanceType),
-            prop(Props.PACKER_EXECUTABLE, packer == null ? null : packer.executable),
+            property(Props.PACKER_INSTANCE_TYPE, packer == null ? null : packer.instanceType),
+            property(Props.PACKER_EXECUTABLE, packer == null ? null : packer.executable),
             t,
-            prop(Props.AWS_PROFILE, aws == null ? null : aws.profile),
-            prop(Props.AWS_REGION, aws == null ? null : aws.region),
-            ep,
-            cacheDir == null ? null : base.resolve(cacheDir),
+            c.awsProfile(),
+            c.awsRegion(),
+            c.awsEndpoint(),
+            c.sandboxCacheDir(),
             project.getGroupId() + ":" + project.getArtifactId() + ":" + project.getVersion(),
             base,
             Map.of());
@@ -217,14 +164,14 @@ public class BakeMojo extends AbstractKilnMojo {
 
   /** The recipes whose bundles were rendered (or the configured ones). */
   private List<String> recipeIds(Path out) throws KilnException {
-    String configured = prop(Props.RECIPES, recipes);
+    String configured = property(Props.RECIPES, recipes);
     if (configured != null && !configured.isBlank()) {
       return list(configured);
     }
     try (var s = java.nio.file.Files.list(out)) {
       List<String> ids =
           s.filter(p -> java.nio.file.Files.isRegularFile(p.resolve("manifest.json")))
-              .map(p -> p.getFileName().toString())
+              .map(p -> String.valueOf(p.getFileName()))
               .sorted()
               .toList();
       if (ids.isEmpty()) {
@@ -239,14 +186,6 @@ public class BakeMojo extends AbstractKilnMojo {
       throw new KilnException(
           "outputDir", "no rendered bundles in " + out + ": run kiln:render first", List.of(), e);
     }
-  }
-
-  String prop(String property, String pomValue) {
-    String v = session == null ? null : session.getUserProperties().getProperty(property);
-    if (v == null && session != null) {
-      v = session.getSystemProperties().getProperty(property);
-    }
-    return v != null ? v : pomValue;
   }
 
   static List<String> list(String csv) {

@@ -3,10 +3,10 @@ package dev.kiln.maven;
 import dev.kiln.launch.LaunchRequest;
 import dev.kiln.launch.Launched;
 import dev.kiln.launch.Launcher;
+import dev.kiln.spec.CloudSettings;
 import dev.kiln.spec.KilnException;
 import dev.kiln.spec.KilnSpec;
 import dev.kiln.spec.Props;
-import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.apache.maven.plugins.annotations.LifecyclePhase;
@@ -67,20 +67,6 @@ public class LaunchMojo extends AbstractKilnMojo {
    */
   @Parameter LaunchParams launch;
 
-  /**
-   * AWS: {@code <profile>}, {@code <region>}, {@code <endpoint>} (as for kiln:bake).
-   *
-   * @since 0.1.0
-   */
-  @Parameter BakeMojo.AwsParams aws;
-
-  /**
-   * Sandbox: {@code <cacheDir>} (as for kiln:bake).
-   *
-   * @since 0.1.0
-   */
-  @Parameter BakeMojo.SandboxParams sandbox;
-
   @Override
   protected String goal() {
     return "launch";
@@ -95,11 +81,11 @@ public class LaunchMojo extends AbstractKilnMojo {
   protected void run() throws KilnException {
     Path base = project.getBasedir().toPath();
     KilnSpec spec = KilnSpec.parse(rawParameters(), base);
-    String ami = prop(Props.AMI_ID, amiId);
+    String ami = property(Props.AMI_ID, amiId);
     if (ami == null) {
       ami = project.getProperties().getProperty(Props.OUT_AMI_ID);
     }
-    String timeout = prop(Props.LAUNCH_TIMEOUT, launch == null ? null : launch.timeout);
+    String timeout = property(Props.LAUNCH_TIMEOUT, launch == null ? null : launch.timeout);
     Duration t = null;
     if (timeout != null) {
       try {
@@ -108,48 +94,32 @@ public class LaunchMojo extends AbstractKilnMojo {
         throw KilnException.badParameter("launch.timeout", timeout, "a number of seconds");
       }
     }
-    String endpoint = prop(Props.AWS_ENDPOINT, aws == null ? null : aws.endpoint);
-    URI ep;
-    try {
-      ep = endpoint == null ? null : URI.create(endpoint.trim());
-    } catch (IllegalArgumentException e) {
-      throw KilnException.badParameter(
-          "aws.endpoint", endpoint, "a URL such as https://ec2.eu-west-1.amazonaws.com");
-    }
-    String cacheDir = prop(Props.SANDBOX_CACHE_DIR, sandbox == null ? null : sandbox.cacheDir);
-    String allow = prop(Props.LAUNCH_ALLOW_WORLD, launch == null ? null : launch.allowWorld);
+    CloudSettings c = cloudSettings();
+    String allow = property(Props.LAUNCH_ALLOW_WORLD, launch == null ? null : launch.allowWorld);
     if (allow != null && !allow.trim().matches("true|false")) {
       throw KilnException.badParameter("launch.allowWorld", allow, "true or false");
     }
     LaunchRequest req =
         new LaunchRequest(
             spec.outputDir(),
-            cloud,
+            c.cloud(),
             ami,
             spec.hardening().trustedCidrs(),
             Boolean.parseBoolean(allow),
             t,
             keep,
-            prop(Props.RUN_ID, runId),
+            property(Props.RUN_ID, runId),
             spec.hardening().port(),
-            prop(Props.LAUNCH_INSTANCE_TYPE, launch == null ? null : launch.instanceType),
-            prop(Props.LAUNCH_SUBNET_ID, launch == null ? null : launch.subnetId),
-            prop(Props.LAUNCH_INSTANCE_PROFILE, launch == null ? null : launch.instanceProfile),
-            prop(Props.AWS_PROFILE, aws == null ? null : aws.profile),
-            prop(Props.AWS_REGION, aws == null ? null : aws.region),
-            ep,
-            cacheDir == null ? null : base.resolve(cacheDir));
+            property(Props.LAUNCH_INSTANCE_TYPE, launch == null ? null : launch.instanceType),
+            property(Props.LAUNCH_SUBNET_ID, launch == null ? null : launch.subnetId),
+            property(Props.LAUNCH_INSTANCE_PROFILE, launch == null ? null : launch.instanceProfile),
+            c.awsProfile(),
+            c.awsRegion(),
+            c.awsEndpoint(),
+            c.sandboxCacheDir());
     Launched l = new Launcher().launch(req, getLog()::info);
     project.getProperties().setProperty(Props.OUT_INSTANCE_ID, l.instanceId());
     project.getProperties().setProperty(Props.OUT_INSTANCE_HOST, l.host());
     project.getProperties().setProperty(Props.OUT_INSTANCE_PORT, Integer.toString(l.port()));
-  }
-
-  String prop(String property, String pomValue) {
-    String v = session == null ? null : session.getUserProperties().getProperty(property);
-    if (v == null && session != null) {
-      v = session.getSystemProperties().getProperty(property);
-    }
-    return v != null ? v : pomValue;
   }
 }

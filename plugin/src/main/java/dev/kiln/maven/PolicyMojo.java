@@ -1,11 +1,12 @@
 package dev.kiln.maven;
 
 import dev.kiln.aws.CandidatePolicy;
+import dev.kiln.render.BundleWriter;
 import dev.kiln.spec.KilnException;
 import dev.kiln.spec.KilnSpec;
 import dev.kiln.spec.Props;
 import java.io.IOException;
-import java.nio.file.Files;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import org.apache.maven.plugins.annotations.Mojo;
@@ -63,8 +64,7 @@ public class PolicyMojo extends AbstractKilnMojo {
 
   private static void write(Path f, String text) throws KilnException {
     try {
-      Files.createDirectories(f.getParent());
-      Files.writeString(f, text);
+      BundleWriter.writeAtomically(f, text.getBytes(StandardCharsets.UTF_8));
     } catch (IOException e) {
       throw new KilnException(
           "outputDir", "cannot write " + f + ": " + e.getMessage(), List.of(), e);

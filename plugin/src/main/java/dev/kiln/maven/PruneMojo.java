@@ -2,10 +2,9 @@ package dev.kiln.maven;
 
 import dev.kiln.aws.ImageCatalog;
 import dev.kiln.bake.Pruner;
+import dev.kiln.spec.CloudSettings;
 import dev.kiln.spec.KilnException;
 import dev.kiln.spec.Props;
-import java.net.URI;
-import java.nio.file.Path;
 import java.util.List;
 import org.apache.maven.plugins.annotations.Mojo;
 import org.apache.maven.plugins.annotations.Parameter;
@@ -42,20 +41,6 @@ public class PruneMojo extends AbstractKilnMojo {
   @Parameter(property = Props.PRUNE_DRY_RUN, defaultValue = "false")
   boolean dryRun;
 
-  /**
-   * AWS: {@code <profile>}, {@code <region>}, {@code <endpoint>} ({@code -Dkiln.aws.*}).
-   *
-   * @since 0.1.0
-   */
-  @Parameter BakeMojo.AwsParams aws;
-
-  /**
-   * Sandbox: {@code <cacheDir>} ({@code -Dkiln.sandbox.cacheDir}).
-   *
-   * @since 0.1.0
-   */
-  @Parameter BakeMojo.SandboxParams sandbox;
-
   @Override
   protected String goal() {
     return "prune";
@@ -68,18 +53,17 @@ public class PruneMojo extends AbstractKilnMojo {
 
   @Override
   protected void run() throws KilnException {
-    String endpoint = prop(Props.AWS_ENDPOINT, aws == null ? null : aws.endpoint);
-    String cacheDir = prop(Props.SANDBOX_CACHE_DIR, sandbox == null ? null : sandbox.cacheDir);
+    CloudSettings c = cloudSettings();
     List<ImageCatalog.Pruned> out =
         Pruner.prune(
-            cloud,
-            BakeMojo.list(prop(Props.RECIPES, recipes)),
+            c.cloud(),
+            BakeMojo.list(property(Props.RECIPES, recipes)),
             keep,
             dryRun,
-            prop(Props.AWS_PROFILE, aws == null ? null : aws.profile),
-            prop(Props.AWS_REGION, aws == null ? null : aws.region),
-            endpoint == null ? null : URI.create(endpoint.trim()),
-            cacheDir == null ? null : Path.of(cacheDir).toAbsolutePath(),
+            c.awsProfile(),
+            c.awsRegion(),
+            c.awsEndpoint(),
+            c.sandboxCacheDir(),
             getLog()::info);
     for (ImageCatalog.Pruned p : out) {
       getLog()
@@ -92,10 +76,5 @@ public class PruneMojo extends AbstractKilnMojo {
                   + (dryRun ? ", would remove " : ", removed ")
                   + p.removed());
     }
-  }
-
-  private String prop(String property, String pomValue) {
-    String v = session == null ? null : session.getUserProperties().getProperty(property);
-    return v != null ? v : pomValue;
   }
 }

@@ -51,17 +51,9 @@ public class VerifyMojo extends AbstractKilnMojo {
   protected void run() throws KilnException {
     Path base = project.getBasedir().toPath();
     KilnSpec spec = KilnSpec.parse(rawParameters(), base);
-    String user = prop(Props.VERIFY_IAM_USER, verify == null ? null : verify.iamUser);
-    String key = prop(Props.VERIFY_KEY_FILE, verify == null ? null : verify.keyFile);
+    String user = property(Props.VERIFY_IAM_USER, verify == null ? null : verify.iamUser);
+    String key = property(Props.VERIFY_KEY_FILE, verify == null ? null : verify.keyFile);
     Verifier.verify(
         spec.outputDir(), spec, user, key == null ? null : base.resolve(key), getLog()::info);
-  }
-
-  private String prop(String property, String pomValue) {
-    String v = session == null ? null : session.getUserProperties().getProperty(property);
-    if (v == null && session != null) {
-      v = session.getSystemProperties().getProperty(property);
-    }
-    return v != null ? v : pomValue;
   }
 }

@@ -5,6 +5,7 @@ import dev.kiln.check.CheckInput;
 import dev.kiln.launch.Launcher;
 import dev.kiln.sandbox.CandidateSandbox;
 import dev.kiln.spec.KilnException;
+import dev.kiln.spec.KilnFailure;
 import dev.kiln.spec.KilnSpec;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -140,7 +141,7 @@ public final class Verifier {
       for (Control c : r.failed()) {
         details.add(c.id() + ": expected " + c.expected() + "; observed " + c.observed());
       }
-      throw new KilnException(
+      throw new KilnFailure(
           "hardening control(s) failed on "
               + instanceId
               + ": "
