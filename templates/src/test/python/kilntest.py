@@ -42,7 +42,7 @@ SYSTEM_PYTHON = "/usr/bin/python3" if os.path.exists("/usr/bin/python3") else sy
 
 
 def moto_binary():
-    for c in (shutil.which("moto_server"), "/root/.pyenv/shims/moto_server"):
+    for c in (shutil.which("moto_server"), os.path.expanduser("~/.pyenv/shims/moto_server")):
         if c and os.path.exists(c):
             return c
     return None

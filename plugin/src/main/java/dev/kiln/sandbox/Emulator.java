@@ -93,10 +93,7 @@ public final class Emulator implements AutoCloseable {
   public static Path locateMoto() throws KilnException {
     Path p =
         Procs.which(
-            "moto_server",
-            List.of(
-                Path.of(System.getProperty("user.home"), ".pyenv", "shims"),
-                Path.of("/root/.pyenv/shims")));
+            "moto_server", List.of(Path.of(System.getProperty("user.home"), ".pyenv", "shims")));
     if (p == null) {
       throw new KilnException(
           "cloud",

@@ -47,7 +47,9 @@ class SandboxPipelineTest {
   static void assumeSandbox() {
     assumeTrue(Procs.isRoot(), "the sandbox needs root");
     assumeTrue(
-        Procs.which("moto_server", List.of(Path.of("/root/.pyenv/shims"))) != null,
+        Procs.which(
+                "moto_server", List.of(Path.of(System.getProperty("user.home"), ".pyenv", "shims")))
+            != null,
         "moto_server not installed");
     assumeTrue(Procs.which("packer", List.of()) != null, "packer not installed");
   }
