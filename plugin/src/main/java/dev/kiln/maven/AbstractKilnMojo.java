@@ -84,6 +84,15 @@ public abstract class AbstractKilnMojo extends AbstractMojo {
   protected String outputDir;
 
   /**
+   * The {@code kiln:run-id} tag of everything a bake or launch creates in a cloud (default:
+   * generated per run).
+   *
+   * @since 0.1.0
+   */
+  @Parameter(property = Props.RUN_ID)
+  protected String runId;
+
+  /**
    * The sshd and fail2ban hardening; see {@link HardeningParams}.
    *
    * @since 0.1.0

@@ -68,14 +68,6 @@ public class BakeMojo extends AbstractKilnMojo {
   String launchPermissions;
 
   /**
-   * The {@code kiln:run-id} tag of everything this bake creates (default: generated).
-   *
-   * @since 0.1.0
-   */
-  @Parameter(property = Props.RUN_ID)
-  String runId;
-
-  /**
    * Packer: {@code <executable>} ({@code -Dkiln.packer.executable}), {@code <timeout>} in minutes
    * ({@code -Dkiln.packer.timeout}), {@code <instanceType>} ({@code -Dkiln.packer.instanceType}).
    *

@@ -52,14 +52,6 @@ public class LaunchMojo extends AbstractKilnMojo {
   boolean keep;
 
   /**
-   * The {@code kiln:run-id} tag (default: generated).
-   *
-   * @since 0.1.0
-   */
-  @Parameter(property = Props.RUN_ID)
-  String runId;
-
-  /**
    * {@code <allowWorld>}, {@code <timeout>}, {@code <instanceType>}, {@code <subnetId>}, {@code
    * <instanceProfile>}; see {@link LaunchParams}.
    *
@@ -108,7 +100,7 @@ public class LaunchMojo extends AbstractKilnMojo {
             Boolean.parseBoolean(allow),
             t,
             keep,
-            property(Props.RUN_ID, runId),
+            runId,
             spec.hardening().port(),
             property(Props.LAUNCH_INSTANCE_TYPE, launch == null ? null : launch.instanceType),
             property(Props.LAUNCH_SUBNET_ID, launch == null ? null : launch.subnetId),
