@@ -102,11 +102,12 @@ def bench_ssh(logins):
         os.makedirs(work, 0o755)
         libexec = os.path.join(work, "libexec")
         os.makedirs(libexec, 0o755)
-        for f, mode in (("authorized-keys", 0o755), ("kiln_iam.py", 0o644)):
+        for f, mode in T.PROGRAM_FILES:
             shutil.copy(os.path.join(T.ACCESS, f), os.path.join(libexec, f))
             os.chmod(os.path.join(libexec, f), mode)
-        # what provision does on an image: byte-compile the module so the key command loads a .pyc
-        sh("/usr/bin/python3", "-m", "py_compile", os.path.join(libexec, "kiln_iam.py"))
+        # what provision does on an image: byte-compile the modules so the key command loads .pyc
+        sh("/usr/bin/python3", "-m", "py_compile", *[os.path.join(libexec, f) for f, _ in T.PROGRAM_FILES
+                                                      if f.endswith(".py")])
         nobody = pwd.getpwnam("nobody")
         cache = os.path.join(work, "cache")
         os.makedirs(cache, 0o700)

@@ -25,7 +25,32 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ACCESS = os.path.normpath(os.path.join(HERE, "..", "..", "main", "resources", "kiln", "templates", "access"))
 sys.dont_write_bytecode = True  # keep __pycache__ out of the source tree
 sys.path.insert(0, ACCESS)
-import kiln_iam as K  # noqa: E402
+import kiln_accounts  # noqa: E402
+import kiln_aws  # noqa: E402
+import kiln_http  # noqa: E402
+import kiln_iam  # noqa: E402
+import kiln_keys  # noqa: E402
+import kiln_sync  # noqa: E402
+
+
+class _Modules(object):
+    """K.name: `name` from the first of the on-instance modules that defines it (the tests were
+    written against one module; the code is now split at the key command's cache boundary)."""
+
+    MODULES = (kiln_iam, kiln_keys, kiln_http, kiln_aws, kiln_accounts, kiln_sync)
+
+    def __getattr__(self, name):
+        for m in self.MODULES:
+            if hasattr(m, name):
+                return getattr(m, name)
+        raise AttributeError(name)
+
+
+K = _Modules()
+# Every file installed in /usr/libexec/kiln by the bundle (templates/bundle.yaml).
+PROGRAM_FILES = (("authorized-keys", 0o755), ("sync-users", 0o755), ("kiln_iam.py", 0o644), ("kiln_keys.py", 0o644),
+                 ("kiln_http.py", 0o644), ("kiln_aws.py", 0o644), ("kiln_accounts.py", 0o644),
+                 ("kiln_sync.py", 0o644))
 
 # The programs run from a private copy (as on the instance: one directory, root-owned), so that the
 # bytecode they write never lands in the source tree.
@@ -33,8 +58,9 @@ import atexit  # noqa: E402
 
 RUN_DIR = tempfile.mkdtemp(prefix="kiln-libexec-")
 os.chmod(RUN_DIR, 0o755)
-for _f in ("authorized-keys", "sync-users", "kiln_iam.py"):
+for _f, _mode in PROGRAM_FILES:
     shutil.copy(os.path.join(ACCESS, _f), os.path.join(RUN_DIR, _f))
+    os.chmod(os.path.join(RUN_DIR, _f), _mode)
 atexit.register(shutil.rmtree, RUN_DIR, True)
 KEY_COMMAND = os.path.join(RUN_DIR, "authorized-keys")
 SYNC = os.path.join(RUN_DIR, "sync-users")

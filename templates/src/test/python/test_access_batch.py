@@ -4,8 +4,6 @@ Runs sync-users' Sync in-process against a throwaway root, with a stand-in IAM c
 many users at once, crash before the renames (files byte-identical), an interrupted commit completed
 by the next run, the shadow lock, pwck/grpck clean, UIDs/GIDs/lines as `useradd` wrote them.
 """
-import importlib.machinery
-import importlib.util
 import os
 import shutil
 import stat
@@ -23,17 +21,7 @@ HAVE_SHADOW = all(shutil.which(t) for t in ("useradd", "usermod", "gpasswd", "gr
 R = (200000, 299999)
 
 
-def load_sync_module():
-    path = os.path.join(T.ACCESS, "sync-users")
-    loader = importlib.machinery.SourceFileLoader("kiln_sync_users", path)
-    spec = importlib.util.spec_from_loader("kiln_sync_users", loader)
-    mod = importlib.util.module_from_spec(spec)
-    loader.exec_module(mod)
-    return mod
-
-
-S = load_sync_module()
-
+S = K
 
 class FakeIam(object):
     """get_group_members / list_users from a dict {group: [(UserName, UserId)]}."""
@@ -226,12 +214,12 @@ class BatchSyncTest(unittest.TestCase):
                 raise OSError(5, "simulated crash before the last rename")
             return real(src, dst)
 
-        S.os.rename = rename
+        os.rename = rename
         try:
             with self.assertRaises(S.AccountDbError) as ctx:
                 self.sync(groups)
         finally:
-            S.os.rename = real
+            os.rename = real
         self.assertEqual(ctx.exception.partial, ["gshadow", "shadow", "group"])
         # gshadow, shadow and group are in place, passwd is not: no account exists yet
         self.assertFalse(any(u["uid"] >= R[0] for u in K.read_passwd(self.root).values()))

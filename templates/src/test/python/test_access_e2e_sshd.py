@@ -65,7 +65,7 @@ class SshdEndToEndTest(unittest.TestCase):
             os.chmod(work, 0o755)
             libexec = os.path.join(work, "libexec")
             os.makedirs(libexec, 0o755)
-            for f, mode in (("authorized-keys", 0o755), ("sync-users", 0o755), ("kiln_iam.py", 0o644)):
+            for f, mode in T.PROGRAM_FILES:
                 shutil.copy(os.path.join(T.ACCESS, f), os.path.join(libexec, f))
                 os.chmod(os.path.join(libexec, f), mode)
             nobody = pwd.getpwnam("nobody")

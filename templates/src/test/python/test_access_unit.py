@@ -1,4 +1,4 @@
-"""Unit tests of kiln_iam: name mapping, UIDs, SigV4, XML/pagination, key validation, cache files."""
+"""Unit tests of the access modules (kiln_iam, kiln_aws, ...): name mapping, UIDs, SigV4, XML/pagination, key validation, cache files."""
 import datetime
 import os
 import random
@@ -384,8 +384,10 @@ class KeyCommandImportsTest(unittest.TestCase):
                 "known": {"K1": {"line": t + " " + b, "fp": fp}}}).encode(), 0o600)
             mods, rc, out = imported_modules([T.KEY_COMMAND, "--config", conf, "--root", root, "alice", fp])
             self.assertEqual((rc, out), (0, t + " " + b + "\n"))
-            self.assertIn("kiln_iam", mods)
+            self.assertTrue({"kiln_iam", "kiln_keys"} <= mods, mods)
             self.assertEqual(mods & HEAVY, set())
+            # the cache boundary: no AWS code (signing, HTTP, XML, IAM client) is loaded
+            self.assertEqual(mods & {"kiln_aws", "kiln_http", "kiln_accounts", "kiln_sync", "pyexpat", "_socket"}, set())
         finally:
             shutil.rmtree(root, ignore_errors=True)
 
