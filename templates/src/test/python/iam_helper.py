@@ -1,7 +1,7 @@
 """Runs IAM calls against an endpoint (used inside a test's network namespace).
 
 `python3 iam_helper.py ENDPOINT 'JSON list of [Action, {params}]'` prints a JSON list of the key ids
-returned by UploadSSHPublicKey calls. `python3 iam_helper.py ENDPOINT --wait` waits for moto.
+returned by UploadSSHPublicKey calls and the UserIds returned by CreateUser calls. `python3 iam_helper.py ENDPOINT --wait` waits for moto.
 """
 import json
 import sys
@@ -28,4 +28,6 @@ if __name__ == "__main__":
         kid = r.find(".//SSHPublicKeyId")
         if action == "UploadSSHPublicKey" and kid is not None:
             out.append(kid.text)
+        if action == "CreateUser":
+            out.append(r.find(".//UserId").text)
     print(json.dumps(out))

@@ -30,14 +30,18 @@ import kiln_aws  # noqa: E402
 import kiln_http  # noqa: E402
 import kiln_iam  # noqa: E402
 import kiln_keys  # noqa: E402
+import kiln_homes  # noqa: E402
+import kiln_policy  # noqa: E402
 import kiln_sync  # noqa: E402
+import kiln_syncops  # noqa: E402
 
 
 class _Modules(object):
     """K.name: `name` from the first of the on-instance modules that defines it (the tests were
     written against one module; the code is now split at the key command's cache boundary)."""
 
-    MODULES = (kiln_iam, kiln_keys, kiln_http, kiln_aws, kiln_accounts, kiln_sync)
+    MODULES = (kiln_iam, kiln_keys, kiln_http, kiln_aws, kiln_accounts, kiln_policy, kiln_homes, kiln_syncops,
+               kiln_sync)
 
     def __getattr__(self, name):
         for m in self.MODULES:
@@ -50,7 +54,8 @@ K = _Modules()
 # Every file installed in /usr/libexec/kiln by the bundle (templates/bundle.yaml).
 PROGRAM_FILES = (("authorized-keys", 0o755), ("sync-users", 0o755), ("kiln_iam.py", 0o644), ("kiln_keys.py", 0o644),
                  ("kiln_http.py", 0o644), ("kiln_aws.py", 0o644), ("kiln_accounts.py", 0o644),
-                 ("kiln_sync.py", 0o644))
+                 ("kiln_sync.py", 0o644), ("kiln_syncops.py", 0o644), ("kiln_policy.py", 0o644),
+                 ("kiln_homes.py", 0o644))
 
 # The programs run from a private copy (as on the instance: one directory, root-owned), so that the
 # bytecode they write never lands in the source tree.
@@ -252,6 +257,20 @@ def add_local_user(root, name, uid, groups=()):
             out.append("%s:x:%d:%s" % (g, 190000 + len(out), name))
     with open(os.path.join(root, "etc/group"), "w") as f:
         f.write("\n".join(out) + "\n")
+
+
+def publish(root, accounts, groups=None, cache="var/cache/kiln/keys"):
+    """Adds {local: (UserId, uid)} to the file the sync publishes for the key command
+    (cacheDir/.sync.json), as a sync run that created those accounts would."""
+    d = os.path.join(root, cache)
+    os.makedirs(d, 0o700, exist_ok=True)
+    path = os.path.join(d, K.PUBLISHED)
+    doc = K.read_json_private(path, owners=(0, os.geteuid())) or {"iamGroups": [], "sudoGroups": [], "accounts": {}}
+    for local, (user_id, uid) in accounts.items():
+        doc["accounts"][local] = {"userId": user_id, "uid": uid}
+    if groups is not None:
+        doc["iamGroups"] = list(groups)
+    K.atomic_write(path, K.dumps(doc).encode(), 0o644)
 
 
 def fake_visudo(directory):

@@ -1,9 +1,13 @@
 """End to end with the real sshd, in a network namespace of its own (needs root; `.ci/run` is root).
 
 Inside namespace kiln-t-<random> (loopback only, no route): moto_server, a fake IMDSv2 (sshd gives
-the key command a clean environment, so credentials come from IMDSv2 as on EC2), and sshd with
-AuthorizedKeysCommand = Kiln's key command run as `nobody`. The IAM data is prepared by a helper
-run inside the namespace. Local test users are created on the host with a `kilnt` prefix, in a
+the key command a clean environment, so credentials come from IMDSv2 as on EC2) serving the
+instance tag kiln:iamGroups (groupsFromTags is on), and sshd with AuthorizedKeysCommand = Kiln's
+key command run as `nobody`. The IAM data is prepared by a helper run inside the namespace. The
+real sync runs inside the namespace against a throwaway root (`--root`): it resolves the groups
+from the tag and publishes what the key command reads (groups, owned accounts) into the key
+cache directory, which belongs to `nobody` as it belongs to kiln-keys on an instance. Local test
+users are created on the host with a `kilnt` prefix (alice with the UID the sync derived), in a
 marker group of their own, and removed in `finally`, together with the namespace and processes.
 """
 import json
@@ -69,38 +73,30 @@ class SshdEndToEndTest(unittest.TestCase):
                 shutil.copy(os.path.join(T.ACCESS, f), os.path.join(libexec, f))
                 os.chmod(os.path.join(libexec, f), mode)
             nobody = pwd.getpwnam("nobody")
-            cache = os.path.join(work, "cache")
-            os.makedirs(cache, 0o700)
-            os.chown(cache, nobody.pw_uid, nobody.pw_gid)
+            sync_root = T.make_root(work)
+            os.chmod(sync_root, 0o755)
+            cache = os.path.join(sync_root, "var/cache/kiln/keys")
             moto_port, imds_port, ssh_port = 5000, 8080, 2222  # namespace-private ports
             endpoint = "http://127.0.0.1:%d" % moto_port
+            common = dict(iamEndpoint=endpoint, metadataEndpoint="http://127.0.0.1:%d" % imds_port,
+                          groupsFromTags=True, iamGroups=["not-the-tagged-group"], sudoGroups=[],
+                          markerGroup=marker, keyCacheTtl=TTL, negativeCacheTtl=TTL, deadline=3)
             config = os.path.join(work, "access.json")
-            T.write_config(config, iamEndpoint=endpoint, metadataEndpoint="http://127.0.0.1:%d" % imds_port,
-                           iamGroups=["kilnt-ssh"], sudoGroups=[], markerGroup=marker, cacheDir=cache,
-                           stateDir=os.path.join(work, "state"), keyCacheTtl=TTL, negativeCacheTtl=TTL, deadline=3)
+            T.write_config(config, cacheDir=cache, stateDir="/nonexistent/state-is-root-only", **common)
             os.chmod(config, 0o644)
+            sync_config = os.path.join(work, "sync.json")
+            T.write_config(sync_config, cacheDir="/var/cache/kiln/keys", stateDir="/var/lib/kiln", **common)
 
             # processes inside the namespace, by PID
             moto = T.Moto(netns=ns, port=moto_port).start()
             procs.append(moto)
             imds = subprocess.Popen(["ip", "netns", "exec", ns, sys.executable, os.path.join(HERE, "fake_imds.py"),
-                                     str(imds_port)], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+                                     str(imds_port), "kiln:iamGroups=kilnt-ssh"], stdout=subprocess.PIPE,
+                                    stderr=subprocess.DEVNULL)
             procs.append(imds)
             self.assertEqual(imds.stdout.readline().strip(), b"ready")
             imds.stdout.close()
             self.assertEqual(self.iam(ns, endpoint, "--wait").returncode, 0, "moto not ready")
-
-            # host-side temporary accounts
-            self.assertEqual(sh("groupadd", marker).returncode, 0)
-            groups.append(marker)
-            for name, uid, grp in ((alice, 200000 + int(tag, 16) % 90000, marker), (bob, 290001 + int(tag, 16) % 9000, None)):
-                argv = ["useradd", "-M", "-p", "*", "-d", work, "-s", "/bin/sh", "-u", str(uid), "-U"]
-                if grp:
-                    argv += ["-G", grp]
-                r = sh(*(argv + [name]))
-                self.assertEqual(r.returncode, 0, r.stderr)
-                users.append(name)
-                groups.append(name)
 
             keydir = os.path.join(work, "keys")
             os.makedirs(keydir, 0o700)
@@ -147,11 +143,38 @@ class SshdEndToEndTest(unittest.TestCase):
                 time.sleep(TTL + 0.2)
 
             iam(["CreateGroup", {"GroupName": "kilnt-ssh"}])
+            user_ids = {}
             for u in (alice, bob, "root"):
-                iam(["CreateUser", {"UserName": u}], ["AddUserToGroup", {"UserName": u, "GroupName": "kilnt-ssh"}])
+                user_ids[u] = iam(["CreateUser", {"UserName": u}],
+                                  ["AddUserToGroup", {"UserName": u, "GroupName": "kilnt-ssh"}])[0]
             kid = iam(["UploadSSHPublicKey", {"UserName": alice, "SSHPublicKeyBody": pub}])[0]
             iam(["UploadSSHPublicKey", {"UserName": "root", "SSHPublicKeyBody": pub}],
                 ["UploadSSHPublicKey", {"UserName": bob, "SSHPublicKeyBody": pub}])
+
+            # the real sync, inside the namespace (IMDS tags, moto), on the throwaway root
+            r = sh("ip", "netns", "exec", ns, T.SYSTEM_PYTHON, "-IS", os.path.join(libexec, "sync-users"), "--config",
+                   sync_config, "--root", sync_root, "--visudo", T.fake_visudo(work), timeout=120,
+                   env=dict(os.environ, KILN_LOG_STDERR="1"))
+            self.assertEqual(r.returncode, 0, r.stderr)
+            with open(os.path.join(cache, ".sync.json")) as fh:
+                published = json.load(fh)
+            self.assertEqual(published["iamGroups"], ["kilnt-ssh"])  # from the tag, not the config
+            alice_uid = published["accounts"][alice]["uid"]
+            self.assertEqual(published["accounts"][alice]["userId"], user_ids[alice])
+            os.chown(cache, nobody.pw_uid, nobody.pw_gid)  # kiln-keys' directory on an instance
+
+            # host-side temporary accounts
+            self.assertEqual(sh("groupadd", marker).returncode, 0)
+            groups.append(marker)
+            for name, uid, grp in ((alice, alice_uid, marker), (bob, 290001 + int(tag, 16) % 9000, None)):
+                argv = ["useradd", "-M", "-p", "*", "-d", work, "-s", "/bin/sh", "-u", str(uid), "-U"]
+                if grp:
+                    argv += ["-G", grp]
+                r = sh(*(argv + [name]))
+                self.assertEqual(r.returncode, 0, r.stderr)
+                users.append(name)
+                groups.append(name)
+
 
             def log():
                 with open(sshd_log) as fh:

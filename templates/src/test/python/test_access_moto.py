@@ -65,8 +65,15 @@ class MotoCase(unittest.TestCase):
 
 class KeyCommandTest(MotoCase):
     def managed(self, iam_name, uid=200500, groups=("kiln-iam",)):
+        """A local account as the sync creates it: passwd, marker group, and the published record
+        binding it to the IAM user's UserId."""
         local = K.iam_to_local(iam_name)
         T.add_local_user(self.root, local, uid, groups)
+        try:
+            user_id = self.iam.GetUser(UserName=iam_name).find(".//UserId").text
+        except K.AwsError:
+            user_id = "AIDANOSUCHUSER"
+        T.publish(self.root, {local: (user_id, uid)})
         return local
 
     def test_active_key_printed_and_filtered_by_fingerprint(self):

@@ -377,10 +377,11 @@ class KeyCommandImportsTest(unittest.TestCase):
             T.add_local_user(root, "alice", 200500, ("kiln-iam",))
             cache = os.path.join(root, "var/cache/kiln/keys")
             os.makedirs(cache, 0o700)
+            T.publish(root, {"alice": ("AIDAALICE", 200500)})
             conf = T.write_config(os.path.join(root, "access.json"), keyCacheTtl=3600)
             t, b, fp = K.validate_key(ED, ["ssh-ed25519"])
             K.atomic_write(os.path.join(cache, "alice.json"), K.dumps({
-                "t": _time.time(), "iam": "alice", "status": "ok", "keys": ["K1"],
+                "t": _time.time(), "iam": "alice", "userId": "AIDAALICE", "status": "ok", "keys": ["K1"],
                 "known": {"K1": {"line": t + " " + b, "fp": fp}}}).encode(), 0o600)
             mods, rc, out = imported_modules([T.KEY_COMMAND, "--config", conf, "--root", root, "alice", fp])
             self.assertEqual((rc, out), (0, t + " " + b + "\n"))

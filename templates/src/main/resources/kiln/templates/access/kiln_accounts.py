@@ -1,5 +1,4 @@
-"""Kiln IAM access: the local account database, changed in one batch per sync run; UIDs; the
-names the sync refuses; home directories.
+"""Kiln IAM access: the local account database, changed in one batch per sync run.
 
 Used by the sync only (see kiln_iam for the module map).
 """
@@ -7,43 +6,6 @@ import os
 import time
 
 import kiln_iam as K
-
-
-# Names the sync never creates, whether or not they exist on this machine (in addition to every
-# existing account that is not in the marker group, and every account with a UID below uidRange).
-RESERVED_NAMES = frozenset(
-    """root daemon bin sys sync games man lp mail news uucp proxy www-data backup list irc gnats
-    nobody nogroup systemd-network systemd-resolve systemd-timesync systemd-journal messagebus
-    syslog sshd kiln-keys ec2-user ubuntu admin debian centos fedora rocky almalinux cloud-user
-    adm halt shutdown operator ftp polkitd chrony tss dbus apt _apt sudo wheel staff users
-    kiln-iam""".split()
-)
-
-
-# --------------------------------------------------------------------------------------------------
-# UIDs
-
-
-def derive_uid(user_id, uid_range):
-    """The preferred UID of an IAM user: SHA-256 of its UserId (stable on every instance and for
-    as long as the IAM user exists), reduced into uidRange (inclusive)."""
-    lo, hi = uid_range
-    h = int.from_bytes(K.sha256(("kiln-uid:" + user_id).encode("utf-8")).digest()[:8], "big")
-    return lo + h % (hi - lo + 1)
-
-
-def assign_uid(user_id, uid_range, taken):
-    """Derived UID, linearly probed (wrapping inside the range) past every UID in `taken` (UIDs of
-    existing accounts and of users assigned earlier in this run); raises KilnError when full."""
-    lo, hi = uid_range
-    size = hi - lo + 1
-    uid = derive_uid(user_id, uid_range)
-    for _ in range(size):
-        if uid not in taken:
-            return uid
-        uid = lo + (uid - lo + 1) % size
-    raise K.KilnError("uidRange %d-%d is full" % (lo, hi))
-
 
 
 # ------------------------------------------------------------------------------------------------------
@@ -316,6 +278,56 @@ class AccountDb(object):
                 self.set_fields("passwd", name, f)
         self.set_shell(name, nologin)
 
+    def is_locked(self, name):
+        """Locked as `usermod -L`, `-e` (an expiry date in the past) or a nologin/false shell do."""
+        f = self.fields("passwd", name)
+        if f is None or len(f) < 7 or f[6].endswith(("/nologin", "/false")) or f[1].startswith("!"):
+            return True
+        s = self.fields("shadow", name) if self.has("shadow") else None
+        if s is not None and len(s) >= 8:
+            if s[1].startswith("!"):
+                return True
+            try:
+                if s[7] and int(s[7]) <= time.time() // 86400:
+                    return True
+            except ValueError:
+                return True
+        return False
+
+    def rename_user(self, old, new, home):
+        """usermod -l NEW -d HOME OLD, and groupmod -n NEW OLD for its user-private group, in memory:
+        UID, GID, password, locks and memberships stay."""
+        gid = self.fields("passwd", old)[3]
+        for name in self.FILES:
+            if not self.has(name) or old not in self.index[name]:
+                continue
+            if name in ("group", "gshadow"):
+                g = self.fields("group", old)
+                if g is None or len(g) < 4 or g[2] != gid:
+                    continue  # a group of that name that is not the user's own
+            f = self.fields(name, old)
+            i = self.index[name].pop(old)
+            f[0] = new
+            if name == "passwd":
+                f[5] = home
+            self.lines[name][i] = ":".join(f)
+            self.index[name][new] = i
+            self.changed.add(name)
+        for name, cols in (("group", (3,)), ("gshadow", (2, 3))):
+            if not self.has(name):
+                continue
+            for i, line in enumerate(self.lines[name]):
+                f = line.split(":")
+                hit = False
+                for c in cols:
+                    if len(f) > c and old in f[c].split(","):
+                        f[c] = ",".join(new if m == old else m for m in f[c].split(","))
+                        hit = True
+                if hit:
+                    self.lines[name][i] = ":".join(f)
+                    self.changed.add(name)
+        self._gids = None
+
     def unlock_user(self, name, shell):
         """usermod -U -e '' -s SHELL NAME, in memory ("!" is kept when removing it would leave an
         empty password, as usermod -U refuses to do)."""
@@ -393,25 +405,3 @@ class AccountDb(object):
             except OSError:
                 pass
         return done
-
-
-def copy_skel(skel, home, uid, gid):
-    """The new home directory: a copy of skel (files, directories, symbolic links), everything owned
-    by uid:gid, the directory itself mode 0700. Nothing is done when `home` exists."""
-    import shutil
-
-    if os.path.lexists(home):
-        return False
-    os.makedirs(os.path.dirname(home) or "/", 0o755, exist_ok=True)
-    if os.path.isdir(skel):
-        shutil.copytree(skel, home, symlinks=True)
-    else:
-        os.mkdir(home, 0o700)
-    for base, dirs, files in os.walk(home):
-        for n in dirs + files:
-            os.lchown(os.path.join(base, n), uid, gid)
-    os.chown(home, uid, gid)
-    os.chmod(home, 0o700)
-    return True
-
-

@@ -348,6 +348,14 @@ class IamClient(object):
         )
         return [(text(m, "SSHPublicKeyId"), text(m, "Status")) for m in items]
 
+    def get_user_id(self, user):
+        """The UserId of the IAM user named `user` (AwsError NoSuchEntity when there is none)."""
+        root = self.call("GetUser", {"UserName": user})
+        user_id = text(root, ".//GetUserResult/User/UserId")
+        if not user_id:
+            raise KilnError("GetUser: response has no UserId")
+        return user_id
+
     def get_ssh_public_key(self, user, key_id):
         """(body, Status) of one key, SSH encoding."""
         root = self.call("GetSSHPublicKey", {"UserName": user, "SSHPublicKeyId": key_id, "Encoding": "SSH"})
@@ -358,6 +366,23 @@ class IamClient(object):
 
     def total_calls(self):
         return sum(self.calls.values())
+
+
+_GROUP_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+=.@_-")
+
+
+def parse_groups_tag(tag, body):
+    """The IAM group names of a comma-separated tag value. A blank value, an empty element or a name
+    IAM could not have is an error (KilnError: the run changes nothing): a blank tag must never be
+    read as "no group restriction", i.e. every IAM user."""
+    try:
+        value = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise KilnError("instance tag %s is not UTF-8" % tag)
+    names = [g.strip() for g in value.split(",")]
+    if not value.strip() or any(not g or len(g) > 128 or not set(g) <= _GROUP_CHARS for g in names):
+        raise KilnError("instance tag %s=%r is not a comma-separated list of IAM group names" % (tag, value[:200]))
+    return names
 
 
 def effective_groups(cfg, root="/", deadline=None):
@@ -375,7 +400,7 @@ def effective_groups(cfg, root="/", deadline=None):
     for tag, default in (("kiln:iamGroups", groups), ("kiln:sudoGroups", sudo)):
         status, body = imds_get(ep, "/latest/meta-data/tags/instance/" + tag, deadline, token)
         if status == 200:
-            result.append([g.strip() for g in body.decode("utf-8").split(",") if g.strip()])
+            result.append(parse_groups_tag(tag, body))
         elif status == 404:
             result.append(default)
         else:

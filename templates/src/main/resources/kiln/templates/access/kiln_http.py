@@ -84,46 +84,90 @@ class Deadline(object):
         return r
 
 
+def resolve(host, port, deadline, max_timeout):
+    """getaddrinfo bounded by the deadline. A signal cannot interrupt name resolution (a stalled DNS
+    server held the key command 10 s past its 3 s deadline), so it runs in a thread and the caller
+    waits on a lock, which a timeout and SIGALRM do interrupt; a thread left behind dies with the
+    process. Numeric addresses (IMDS, loopback) need no resolver and no thread."""
+    import _socket
+
+    # A str host name is encoded with the "idna" codec, which imports re, enum, stringprep and
+    # unicodedata (~10 ms); endpoint host names are ASCII, so they are passed as bytes.
+    try:
+        hname = host.encode("ascii")
+    except UnicodeEncodeError:
+        raise KilnError("endpoint host name is not ASCII")
+    try:
+        return _socket.getaddrinfo(hname, port, 0, _socket.SOCK_STREAM, 0, _socket.AI_NUMERICHOST)
+    except OSError:
+        pass
+    import _thread
+
+    done = _thread.allocate_lock()
+    done.acquire()
+    box = []
+
+    def run():
+        try:
+            box.append(_socket.getaddrinfo(hname, port, 0, _socket.SOCK_STREAM))
+        except BaseException as e:  # handed to the caller
+            box.append(e)
+        finally:
+            done.release()
+
+    _thread.start_new_thread(run, ())
+    if not done.acquire(True, min(max_timeout, deadline.remaining())):
+        raise DeadlineExceeded("name resolution of %s timed out" % host)
+    if isinstance(box[0], BaseException):
+        raise KilnError("cannot resolve %s: %s" % (host, box[0].__class__.__name__))
+    return box[0]
+
+
 class _Conn(object):
     """One HTTP/1.1 connection (keep-alive), built on _socket (http.client and socket import email,
-    enum and re: ~25 ms). https wraps it with ssl (certificate and host name verified)."""
+    enum and re: ~25 ms). https wraps it with ssl (certificate and host name verified).
 
-    def __init__(self, scheme, host, port, timeout):
+    Every blocking step (resolution, connect, each send and each read) waits at most until the
+    deadline: a server that drip-feeds its answer cannot keep a run past it."""
+
+    MAX_HEADER_LINES = 200
+
+    def __init__(self, scheme, host, port, deadline, max_timeout):
         self.key = (scheme, host, port)
+        self.deadline = deadline
+        self.max_timeout = max_timeout
+        if scheme not in ("http", "https"):
+            raise KilnError("unsupported endpoint scheme %r" % scheme)
         if scheme == "https":
-            import socket
+            import socket as sockmod
+        else:
+            import _socket as sockmod
+        last = None
+        self.sock = None
+        for fam, typ, proto, _, addr in resolve(host, port, deadline, max_timeout):
+            sock = sockmod.socket(fam, typ, proto)
+            sock.settimeout(self.timeout())
+            try:
+                sock.connect(addr)
+                self.sock = sock
+                break
+            except OSError as e:
+                sock.close()
+                last = e
+        if self.sock is None:
+            raise last or OSError("cannot connect")
+        if scheme == "https":
             import ssl
 
-            raw = socket.create_connection((host, port), timeout=timeout)
-            self.sock = ssl.create_default_context().wrap_socket(raw, server_hostname=host)
-        elif scheme == "http":
-            import _socket
-
-            last = None
-            self.sock = None
-            # A str host name is encoded with the "idna" codec, which imports re, enum, stringprep
-            # and unicodedata (~10 ms); endpoint host names are ASCII, so they are passed as bytes.
-            try:
-                hname = host.encode("ascii")
-            except UnicodeEncodeError:
-                hname = host
-            for fam, typ, proto, _, addr in _socket.getaddrinfo(hname, port, 0, _socket.SOCK_STREAM):
-                sock = _socket.socket(fam, typ, proto)
-                sock.settimeout(timeout)
-                try:
-                    sock.connect(addr)
-                    self.sock = sock
-                    break
-                except OSError as e:
-                    sock.close()
-                    last = e
-            if self.sock is None:
-                raise last or OSError("cannot connect")
-        else:
-            raise KilnError("unsupported endpoint scheme %r" % scheme)
+            self.sock.settimeout(self.timeout())
+            self.sock = ssl.create_default_context().wrap_socket(self.sock, server_hostname=host)
         self.buf = b""
 
+    def timeout(self):
+        return min(self.max_timeout, self.deadline.remaining())  # DeadlineExceeded when past
+
     def _fill(self):
+        self.sock.settimeout(self.timeout())
         chunk = self.sock.recv(65536)
         if not chunk:
             raise OSError("connection closed by peer")
@@ -143,8 +187,8 @@ class _Conn(object):
         data, self.buf = self.buf[:n], self.buf[n:]
         return data
 
-    def request(self, method, path, headers, body, timeout):
-        self.sock.settimeout(timeout)
+    def request(self, method, path, headers, body):
+        self.sock.settimeout(self.timeout())
         lines = ["%s %s HTTP/1.1" % (method, path)]
         body = body or b""
         hdrs = dict(headers)
@@ -163,12 +207,14 @@ class _Conn(object):
             raise OSError("bad status line")
         status = int(parts[1])
         rh = {}
-        while True:
+        for _ in range(self.MAX_HEADER_LINES + 1):
             line = self._readline()
             if not line:
                 break
             k, _, v = line.decode("latin-1").partition(":")
             rh[k.strip().lower()] = v.strip()
+        else:
+            raise OSError("too many header lines")
         if method == "HEAD" or status in (204, 304) or 100 <= status < 200:
             data = b""
         elif "chunked" in rh.get("transfer-encoding", "").lower():
@@ -220,13 +266,14 @@ def http_request(method, url, headers, body, deadline, max_timeout=10.0):
         path += "?" + query
     key = (scheme, host, port)
     for attempt in (0, 1):
-        timeout = min(max_timeout, deadline.remaining())
         conn = _conns.pop(key, None)
         reused = conn is not None
         try:
             if conn is None:
-                conn = _Conn(scheme, host, port, timeout)
-            status, data, keep = conn.request(method, path, headers, body, timeout)
+                conn = _Conn(scheme, host, port, deadline, max_timeout)
+            else:
+                conn.deadline, conn.max_timeout = deadline, max_timeout
+            status, data, keep = conn.request(method, path, headers, body)
         except KilnError:
             if conn is not None:
                 conn.close()

@@ -407,17 +407,31 @@ def read_groups(root="/"):
 
 
 def lookup_user(root, name):
-    """(uid, gid) of `name` from root/etc/passwd, scanning only until found; None if absent."""
+    """(uid, gid, shell) of `name` from root/etc/passwd, scanning only until found; None if absent
+    or malformed."""
     prefix = name + ":"
     with open(_join(root, "etc/passwd"), "r", encoding="utf-8", errors="replace") as f:
         for line in f:
             if line.startswith(prefix):
-                p = line.split(":")
+                p = line.rstrip("\n").split(":")
                 try:
-                    return int(p[2]), int(p[3])
+                    return int(p[2]), int(p[3]), p[6]
                 except (IndexError, ValueError):
                     return None
     return None
+
+
+# The file the sync publishes for the key command (in cacheDir, which only kiln-keys and root can
+# read; the sync's stateDir is root's alone): the IAM groups in force (groupsFromTags) and the
+# accounts the sync owns and has not locked, {local: {"userId", "uid"}}. Local names never start
+# with ".", so it never collides with a user's cache file.
+PUBLISHED = ".sync.json"
+
+
+def read_published(cache_dir):
+    """The sync's published file: a regular file owned by root or the caller, writable by no one
+    else; None when absent or untrustworthy."""
+    return read_json_private(_join(cache_dir, PUBLISHED), owners=(0, _posix.geteuid()))
 
 
 def group_members(root, group):
@@ -470,16 +484,18 @@ def atomic_write(path, data, mode=0o600):
         raise
 
 
-def read_json_private(path):
-    """Reads a JSON file only if it is a regular file owned by the calling user and writable by no
-    one else (a cache another user could plant is never trusted); None otherwise."""
+def read_json_private(path, owners=None):
+    """Reads a JSON file only if it is a regular file owned by the calling user (or one of `owners`)
+    and writable by no one else (a cache another user could plant is never trusted); None
+    otherwise."""
     try:
-        fd = _posix.open(path, _posix.O_RDONLY | getattr(_posix, "O_NOFOLLOW", 0))
+        # O_NONBLOCK: a FIFO planted in its place must not hang the reader.
+        fd = _posix.open(path, _posix.O_RDONLY | _posix.O_NONBLOCK | getattr(_posix, "O_NOFOLLOW", 0))
     except OSError:
         return None
     try:
         st = _posix.fstat(fd)
-        if st.st_uid != _posix.geteuid() or st.st_mode & 0o022 or (st.st_mode & 0o170000) != 0o100000:
+        if st.st_uid not in (owners or (_posix.geteuid(),)) or st.st_mode & 0o022 or (st.st_mode & 0o170000) != 0o100000:
             return None
         chunks = []
         while True:

@@ -2,6 +2,15 @@
 
 Members of the authorized IAM groups (GetGroup, every page; ListUsers when iamGroups is empty) become
 local users in the marker group (plus localGroups), with a stable UID derived from their IAM UserId.
+
+Ownership: an account belongs to an IAM UserId. The sync locks, kills, renames or deletes only
+accounts it created: in the marker group AND with a UID inside uidRange AND recorded in its state
+(stateDir/sync-state.json, keyed by UserId) with that name and UID. Anything else in the marker
+group is logged and left alone. A new UserId under a name in use (IAM name re-used) gets an account
+only once the old one is gone; the old one is handled as absent. The same UserId under a new name
+keeps its account, renamed. A UID once given out is retired with its UserId, never given to
+another. An account locked locally (usermod -L / -e / nologin shell) is never unlocked by the
+sync: it unlocks only what it locked.
 Members of a sudoGroup get /etc/sudoers.d/kiln-user-<name> (validated with `visudo -cf`, mode 0440).
 A managed user that IAM no longer lists is locked at once (password locked, account expired, shell
 nologin, sudo removed, sessions killed) and deleted only after deleteAfterRuns consecutive runs that
@@ -11,10 +20,12 @@ Never loses data: the complete IAM picture is fetched and checked before anythin
 IAM call fails, is throttled, times out or returns an inconsistent page set, the run changes nothing
 and exits 1. Runs never overlap (flock on stateDir/sync.lock; a second run exits 3 at once).
 
-Account changes (creations, locks, unlocks, group memberships) are made as one batch per run: the
+Account changes (creations, renames, locks, unlocks, group memberships) are made as one batch per run: the
 four account files are read, changed in memory and written back under the shadow lock (see
 AccountDb), so 1,000 new users cost one write of each file instead of 1,000 useradd runs. Only
-deletions (rare) still use `userdel -r`, one per account, after the batch.
+deletions (rare) still use `userdel -r`, one per account, after the batch. Home directories of new
+accounts are built before the batch is committed (kiln_homes): nobody can log in as an account
+whose home is still being copied.
 
 Usage: sync-users [--config FILE] [--root DIR] [--dry-run] [--visudo PATH]
   --root DIR   operate on the account database under DIR (DIR/etc/passwd ..., userdel --root DIR);
@@ -28,15 +39,12 @@ import time
 
 import kiln_accounts as D
 import kiln_aws as A
+import kiln_homes as H
 import kiln_iam as K
+import kiln_policy as P
+from kiln_syncops import SyncOps, log
 
-IDENT = "kiln-sync-users"
-STATE_VERSION = 1
 T0 = time.monotonic()
-
-
-def log(msg, level="info"):
-    K.log(IDENT, msg, level)
 
 
 def parse_args(argv):
@@ -50,59 +58,17 @@ def parse_args(argv):
     return p.parse_args(argv)
 
 
-class Sync(object):
-    def __init__(self, cfg, root, dry_run=False, visudo=None, client=None):
-        self.cfg = cfg
-        self.root = root or "/"
-        self.chrooted = self.root not in ("/", "")
-        self.dry_run = dry_run
-        self.visudo = visudo
-        self.client = client
-        self.failures = 0
-        self.actions = []
-        self.state_dir = K.under_root(self.root, cfg["stateDir"])
-        self.sudoers_dir = K.under_root(self.root, "/etc/sudoers.d")
+class Sync(SyncOps):
+    IAM_DEADLINE = 300.0  # seconds for the whole IAM fetch, enforced inside every read
 
-    # ---------------------------------------------------------------------------------- commands
-    def run(self, argv, ok_codes=(0,)):
-        import subprocess
-
-        cmd = list(argv)
-        if self.chrooted:
-            cmd[1:1] = ["--root", self.root]
-        self.actions.append(" ".join(cmd))
-        if self.dry_run:
-            return True
-        try:
-            r = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
-        except (OSError, subprocess.TimeoutExpired) as e:
-            log("command=%s outcome=failed error=%s" % (argv[0], e.__class__.__name__), "err")
-            self.failures += 1
-            return False
-        if r.returncode not in ok_codes:
-            err = r.stderr.decode("utf-8", "replace").strip().replace("\n", " | ")[:300]
-            log("command=%s outcome=failed rc=%d stderr=%s" % (" ".join(argv[:2] + argv[-1:]), r.returncode, err), "err")
-            self.failures += 1
-            return False
-        return True
-
-    def run_host(self, argv, ok_codes=(0,)):
-        """Commands that act on the running system (sessions): skipped under --root."""
-        import subprocess
-
-        if self.chrooted or self.dry_run:
-            self.actions.append("(skipped under --root) " + " ".join(argv))
-            return True
-        try:
-            r = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30)
-            return r.returncode in ok_codes
-        except (OSError, subprocess.TimeoutExpired):
-            return False
+    def __init__(self, *a, **kw):
+        SyncOps.__init__(self, *a, **kw)
+        self.iam_deadline = self.IAM_DEADLINE
 
     # ---------------------------------------------------------------------------------- IAM
     def fetch(self):
         """Returns (desired {UserId: UserName}, sudo set of UserIds, groups used). Raises KilnError."""
-        deadline = A.Deadline(300)
+        deadline = A.Deadline(self.iam_deadline)
         groups, sudo_groups = A.effective_groups(self.cfg, self.root, deadline)
         if self.client is None:
             creds = A.get_credentials(self.cfg, deadline, None)
@@ -144,99 +110,79 @@ class Sync(object):
             seen[name.lower()] = uid_
         return members, sudo, (groups, sudo_groups)
 
-    # ---------------------------------------------------------------------------------- state
-    def load_state(self):
-        p = os.path.join(self.state_dir, "sync-state.json")
-        try:
-            with open(p, "rb") as f:
-                import json
+    # ---------------------------------------------------------------------------------- ownership
+    def owned(self, state, passwd, marker_members):
+        """{local: UserId} of the accounts the sync created and still owns. A record whose account
+        is gone, or no longer matches (name, UID, marker group, uidRange), is dropped and its UID
+        retired: that account is not the sync's any more."""
+        lo, hi = self.cfg["uidRange"]
+        out = {}
+        for user_id, rec in sorted(state["accounts"].items()):
+            local = rec.get("local")
+            pw = passwd.get(local)
+            if pw is not None and pw["uid"] == rec.get("uid") and lo <= pw["uid"] <= hi and local in marker_members \
+                    and local not in out:
+                out[local] = user_id
+                continue
+            log("user=%s uid=%s action=forgotten reason=%s" % (
+                local, rec.get("uid"), "account-gone" if pw is None else "account-changed-locally"), "warning")
+            if isinstance(rec.get("uid"), int):
+                state["retiredUids"][str(rec["uid"])] = user_id
+            del state["accounts"][user_id]
+        for local in sorted(marker_members - set(out)):
+            if local in passwd:
+                log("user=%s uid=%d action=left-alone reason=in-marker-group-not-created-by-kiln" % (
+                    local, passwd[local]["uid"]), "warning")
+        return out
 
-                s = json.loads(f.read().decode("utf-8"))
-            if isinstance(s, dict) and s.get("version") == STATE_VERSION:
-                return s
-            raise K.KilnError("state file %s has an unknown format" % p)
-        except FileNotFoundError:
-            return {"version": STATE_VERSION, "users": {}}
-        except (OSError, ValueError) as e:
-            raise K.KilnError("cannot read state %s: %s" % (p, e))
-
-    def save_state(self, state):
-        import json
-
-        if self.dry_run:
-            return
-        K.atomic_write(
-            os.path.join(self.state_dir, "sync-state.json"),
-            json.dumps(state, sort_keys=True, indent=1).encode("utf-8"),
-            0o600,
-        )
-
-    # ---------------------------------------------------------------------------------- sudoers
-    def sudoers_path(self, local):
-        # sudo's #includedir skips names containing "."; local names never contain "%".
-        return os.path.join(self.sudoers_dir, "kiln-user-" + local.replace(".", "%"))
-
-    def write_sudoers(self, local):
-        import shutil
-        import subprocess
-
-        path = self.sudoers_path(local)
-        content = ("# Managed by Kiln sync-users; removed with the user.\n%s ALL=(ALL:ALL) NOPASSWD: ALL\n" % local).encode()
-        try:
-            with open(path, "rb") as f:
-                if f.read() == content and (os.stat(path).st_mode & 0o777) == 0o440:
-                    return
-        except OSError:
-            pass
-        self.actions.append("sudoers %s" % local)
-        if self.dry_run:
-            return
-        visudo = self.visudo or shutil.which("visudo") or "/usr/sbin/visudo"
-        os.makedirs(self.sudoers_dir, 0o750, exist_ok=True)
-        tmp = os.path.join(self.sudoers_dir, ".kiln-user-%s.tmp" % local.replace(".", "%"))
-        try:
-            K.atomic_write(tmp, content, 0o440)
-            r = subprocess.run([visudo, "-cf", tmp], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, timeout=30)
-            if r.returncode != 0:
-                raise OSError("visudo -cf rejected the file")
-            os.rename(tmp, path)
-        except (OSError, subprocess.TimeoutExpired) as e:
-            log("user=%s action=sudoers outcome=failed error=%s" % (local, e), "err")
-            self.failures += 1
+    def plan(self, desired, state, owned, passwd, grp, marker_members, db):
+        """Which IAM users keep, get, or are renamed to which account: (want {local: (iamName,
+        UserId)}, creates [local], renames [(UserId, old, new)], adopt {local})."""
+        by_id = dict((u, l) for l, u in owned.items())
+        sysusers = P.sysusers_names(self.root)
+        system = P.system_names(passwd, grp, D._num(db.defs, "UID_MIN", 1000), D._num(db.defs, "GID_MIN", 1000))
+        want, creates, renames, adopt = {}, [], [], set()
+        for user_id in sorted(desired):
+            name = desired[user_id]
             try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-
-    def remove_sudoers(self, local):
-        path = self.sudoers_path(local)
-        if os.path.lexists(path):
-            self.actions.append("rm sudoers %s" % local)
-            if not self.dry_run:
-                try:
-                    os.unlink(path)
-                    log("user=%s action=sudo-revoked" % local)
-                except OSError as e:
-                    log("user=%s action=sudo-revoke outcome=failed error=%s" % (local, e), "err")
-                    self.failures += 1
+                local = K.iam_to_local(name)
+            except K.NameRefused as e:
+                log("iam_user=%s action=refused reason=%s" % (name, str(e).replace(" ", "_")), "warning")
+                continue
+            cur = by_id.get(user_id)
+            reason = P.reserved_reason(local, sysusers, system) or (
+                "reserved-name" if local == self.cfg["markerGroup"] else None)
+            if cur == local:
+                want[local] = (name, user_id)
+                continue
+            if reason is None and local in want:
+                reason = "name-in-use"
+            elif reason is None and local in passwd:
+                reason = "name-held-by-previous-owner" if local in owned else "existing-unmanaged-account"
+            elif reason is None and local in grp:
+                if cur is None and local in marker_members and not grp[local]["members"]:
+                    adopt.add(local)  # the group of an interrupted commit (see AccountDb)
+                else:
+                    reason = "name-taken-by-group"
+            if cur is not None:  # the same person, renamed in IAM
+                if reason:
+                    log("user=%s iam_user=%s action=rename-postponed to=%s reason=%s" % (cur, name, local, reason),
+                        "warning")
+                    want[cur] = (name, user_id)
+                else:
+                    renames.append((user_id, cur, local))
+                    want[local] = (name, user_id)
+                continue
+            if reason:
+                log("iam_user=%s user_id=%s local=%s action=refused reason=%s" % (name, user_id, local, reason),
+                    "warning")
+                continue
+            creates.append(local)
+            want[local] = (name, user_id)
+        return want, creates, renames, adopt
 
     # ---------------------------------------------------------------------------------- run
-    def shell(self):
-        for s in ("/bin/bash", "/bin/sh"):
-            if os.path.exists(K.under_root(self.root, s)):
-                return s
-        return "/bin/sh"
-
-    def nologin(self):
-        for s in ("/usr/sbin/nologin", "/sbin/nologin"):
-            if os.path.exists(K.under_root(self.root, s)):
-                return s
-        return "/usr/sbin/nologin"
-
     def execute(self, fail_before_rename=None):
-        import json
-
         cfg = self.cfg
         lo, hi = cfg["uidRange"]
         marker = cfg["markerGroup"]
@@ -244,7 +190,7 @@ class Sync(object):
         # 1. The complete IAM picture, or nothing changes.
         desired, sudo, (groups, sudo_groups) = self.fetch()
         state = self.load_state()
-        susers = state.setdefault("users", {})
+        accounts = state["accounts"]
 
         # 2. Local groups (the first run only).
         grp = K.read_groups(self.root)
@@ -253,133 +199,180 @@ class Sync(object):
                 if self.run(["groupadd", "-r", g]):
                     log("group=%s action=created" % g)
 
-        # 3. One batch of account changes, under the shadow lock: nothing else writes the account
-        #    files between reading them and renaming the new versions into place.
+        # 3. One batch of account changes, under the shadow lock.
         db = D.AccountDb(self.root)
         if not self.dry_run:
             db.lock()
+        built = []  # homes created for this batch: removed again if it is not committed
+        home_base = db.useradd_defaults.get("HOME") or "/home"
         try:
             db.read()
             passwd = db.users()
             grp = db.groups()
             marker_members = set(grp.get(marker, {}).get("members", []))
-            managed = marker_members & set(passwd)
+            owned = self.owned(state, passwd, marker_members)
+            want, creates, renames, adopt = self.plan(desired, state, owned, passwd, grp, marker_members, db)
 
-            # 3a. Map names; refuse reserved ones with a logged reason.
-            want = {}  # local -> (iamName, UserId)
-            adopt = set()  # groups left by an interrupted commit (see AccountDb)
-            for user_id in sorted(desired):
-                name = desired[user_id]
-                try:
-                    local = K.iam_to_local(name)
-                except K.NameRefused as e:
-                    log("iam_user=%s action=refused reason=%s" % (name, str(e).replace(" ", "_")), "warning")
-                    continue
-                reason = None
-                if local in D.RESERVED_NAMES or local == cfg["markerGroup"]:
-                    reason = "reserved-name"
-                elif local in passwd and local not in managed:
-                    reason = "existing-unmanaged-account"
-                elif local in passwd and not (lo <= passwd[local]["uid"] <= hi):
-                    reason = "uid-outside-range"
-                elif local in grp and local not in passwd:
-                    if local in marker_members and not grp[local]["members"]:
-                        adopt.add(local)
-                    else:
-                        reason = "name-taken-by-group"
-                if reason:
-                    log("iam_user=%s local=%s action=refused reason=%s" % (name, local, reason), "warning")
-                    continue
-                want[local] = (name, user_id)
+            # 3a. Renames (same UserId, new IAM name): the account, its group and its home follow.
+            for user_id, old, new in renames:
+                home = passwd[old]["home"]
+                if home == os.path.join(home_base, old):
+                    home = self.move_home(home_base, old, new)
+                db.rename_user(old, new, home)
+                accounts[user_id]["local"] = new
+                self.actions.append("rename user %s -> %s" % (old, new))
+                log("user=%s action=renamed to=%s user_id=%s" % (old, new, user_id), "notice")
+                self.forget_cache(old)
 
-            # 3b. Create / refresh present users.
-            taken = set(u["uid"] for u in passwd.values())
-            created, unlocked, failed = [], [], set()
-            home_base = db.useradd_defaults.get("HOME") or "/home"
+            # 3b. New accounts; each home is complete before the account exists.
+            taken = set(u["uid"] for u in passwd.values()) | set(r.get("uid") for r in accounts.values())
+            retired = dict((int(k), v) for k, v in state["retiredUids"].items())
+            for local in sorted(creates):
+                name, user_id = want[local]
+                uid = P.assign_uid(user_id, (lo, hi), taken, retired)
+                gid = grp[local]["gid"] if local in adopt else db.new_gid(uid)
+                home = os.path.join(home_base, local)
+                error = "no_free_gid" if gid is None else None
+                if error is None and not self.dry_run:
+                    error = self.build_home(home, uid, gid, built)
+                if error:
+                    log("user=%s iam_user=%s action=create outcome=failed error=%s" % (local, name, error), "err")
+                    self.failures += 1
+                    del want[local]
+                    continue
+                taken.add(uid)
+                db.add_user(local, uid, gid, "Kiln IAM user", home, self.shell(), extra)
+                self.actions.append("add user %s uid=%d gid=%d" % (local, uid, gid))
+                accounts[user_id] = {"local": local, "uid": uid, "iamName": name, "absentRuns": 0,
+                                     "lockedBySync": False}
+                log("user=%s iam_user=%s uid=%d action=created" % (local, name, uid))
+
+            # 3c. Present accounts: unlocked only if the sync locked them.
             for local in sorted(want):
                 name, user_id = want[local]
-                rec = susers.get(local) or {}
-                if local not in passwd:
-                    uid = rec.get("uid") if rec.get("userId") == user_id and rec.get("uid") not in taken else None
-                    if uid is None:
-                        uid = D.assign_uid(user_id, (lo, hi), taken)
-                    gid = grp[local]["gid"] if local in adopt else db.new_gid(uid)
-                    if gid is None:
-                        log("user=%s iam_user=%s action=create outcome=failed error=no_free_gid" % (local, name), "err")
-                        self.failures += 1
-                        failed.add(local)
-                        continue
-                    taken.add(uid)
-                    home = os.path.join(home_base, local)
-                    db.add_user(local, uid, gid, "Kiln IAM user", home, self.shell(), extra)
-                    self.actions.append("add user %s uid=%d gid=%d" % (local, uid, gid))
-                    created.append((local, name, uid, gid, home))
-                    susers[local] = {"iamName": name, "userId": user_id, "uid": uid, "absentRuns": 0, "locked": False}
-                else:
-                    if rec.get("locked") or passwd[local]["shell"].endswith("nologin"):
-                        db.unlock_user(local, self.shell())
-                        self.actions.append("unlock user %s" % local)
-                        unlocked.append((local, name))
-                    for g in extra:
-                        db.add_member(g, local)
-                    susers[local] = {"iamName": name, "userId": user_id, "uid": passwd[local]["uid"],
-                                     "absentRuns": 0, "locked": False}
+                rec = accounts[user_id]
+                rec.update(iamName=name, absentRuns=0)
+                rec.pop("deleteError", None)
+                if rec.get("lockedBySync"):
+                    db.unlock_user(local, self.shell())
+                    rec["lockedBySync"] = False
+                    self.actions.append("unlock user %s" % local)
+                    log("user=%s iam_user=%s action=unlocked reason=listed-in-iam-again" % (local, name))
+                elif db.is_locked(local):
+                    log("user=%s action=left-locked reason=locked-locally" % local, "notice")
+                for g in extra:
+                    db.add_member(g, local)
 
-            # 3c. Managed users IAM no longer lists: lock now, delete after deleteAfterRuns runs.
+            # 3d. Owned accounts IAM no longer lists: lock now, delete after deleteAfterRuns runs.
             after = max(1, int(cfg.get("deleteAfterRuns", 3)))
-            absent = sorted(managed - set(want))
+            absent = sorted((l, u) for l, u in owned.items() if u not in desired)
             locked_now, to_delete = [], []
-            for local in absent:
-                rec = susers.setdefault(local, {"uid": passwd[local]["uid"], "absentRuns": 0, "locked": False})
+            for local, user_id in absent:
+                rec = accounts[user_id]
                 rec["absentRuns"] = int(rec.get("absentRuns", 0)) + 1
-                if not rec.get("locked"):
+                if not db.is_locked(local):
                     db.lock_user(local, self.nologin())
-                    self.actions.append("lock user %s" % local)
-                    rec["locked"] = True
+                    rec["lockedBySync"] = True
                     rec["lockedAt"] = int(time.time())
+                    self.actions.append("lock user %s" % local)
                     locked_now.append(local)
                 if rec["absentRuns"] >= after:
-                    to_delete.append(local)
+                    to_delete.append((local, user_id))
 
-            # 3d. Commit (D.AccountDbError: nothing changed, the run stops with exit status 1).
+            # 3e. Commit (AccountDbError: nothing changed, the run stops with exit status 1).
             committed = [] if self.dry_run else db.commit(fail_before_rename)
+        except BaseException:
+            self.unbuild(built)
+            raise
         finally:
             db.unlock()
 
-        # 4. What follows the commit: home directories, sudoers, sessions, deletions.
-        for local, name, uid, gid, home in created:
-            log("user=%s iam_user=%s uid=%d action=created" % (local, name, uid))
-            if self.dry_run:
-                continue
-            try:
-                D.copy_skel(K.under_root(self.root, "/etc/skel"), K.under_root(self.root, home), uid, gid)
-            except OSError as e:
-                log("user=%s action=home outcome=failed error=%s" % (local, e), "err")
-                self.failures += 1
-        for local, name in unlocked:
-            log("user=%s iam_user=%s action=unlocked reason=listed-in-iam-again" % (local, name))
+        # 4. What follows the commit: sudoers, sessions, deletions, the key command's view.
+        active = {}
         for local in sorted(want):
-            if local in failed:
-                continue
-            if want[local][1] in sudo:
+            user_id = want[local][1]
+            if user_id in sudo and not db.is_locked(local):
                 self.write_sudoers(local)
             else:
                 self.remove_sudoers(local)
-        for local in absent:
+            if not db.is_locked(local):
+                active[local] = {"userId": user_id, "uid": accounts[user_id]["uid"]}
+        for local, user_id in absent:
             self.remove_sudoers(local)
+            self.forget_cache(local)
             if local in locked_now:
-                self.run_host(["loginctl", "terminate-user", local], ok_codes=(0, 1))
-                self.run_host(["pkill", "-KILL", "-u", local], ok_codes=(0, 1))
+                self.kill_sessions(accounts[user_id]["uid"])
                 log("user=%s action=locked absent_runs=%d delete_after=%d" % (
-                    local, susers[local]["absentRuns"], after), "notice")
-        for local in to_delete:
-            if self.delete_user(local, passwd[local]):
-                susers.pop(local, None)
-        # Users in state that no longer exist locally (deleted by hand) are forgotten.
-        for local in list(susers):
-            if local not in passwd and local not in want:
-                susers.pop(local, None)
-        # Leftover sudoers files of Kiln users that are not (or no longer) sudoers.
+                    local, accounts[user_id]["absentRuns"], after), "notice")
+        self.publish(groups, sudo_groups, active)
+        for local, user_id in to_delete:
+            if self.still_owned(local, accounts[user_id], marker) and \
+                    self.delete_user(local, passwd[local], accounts[user_id]):
+                state["retiredUids"][str(accounts[user_id]["uid"])] = user_id
+                del accounts[user_id]
+        self.remove_leftover_sudoers(want, sudo)
+        state["lastRun"] = int(time.time())
+        self.save_state(state)
+        if committed:
+            self.flush_name_caches()
+            self.check_account_files()
+        return want
+
+    def build_home(self, home, uid, gid, built):
+        """None, or why the home of a new account could not be built."""
+        path = K.under_root(self.root, home)
+        try:
+            if H.create_home(K.under_root(self.root, "/etc/skel"), path, uid, gid):
+                built.append(path)
+                return None
+            st = os.lstat(path)
+            if st.st_uid == uid and os.path.isdir(path) and not os.path.islink(path):
+                return None  # built by an earlier run whose commit did not complete
+            return "home_exists_owned_by_someone_else"
+        except OSError as e:
+            return "home:%s" % e.__class__.__name__
+
+    def unbuild(self, built):
+        for path in built:
+            try:
+                fd = H.open_dir(os.path.dirname(path))
+                try:
+                    H.remove_tree_at(fd, os.path.basename(path))
+                finally:
+                    os.close(fd)
+            except OSError:
+                pass
+
+    def move_home(self, home_base, old, new):
+        """/home/OLD -> /home/NEW inside the (root's) home base, by descriptor; the old path is
+        kept when the new one exists or the move fails."""
+        if self.dry_run:
+            return os.path.join(home_base, new)
+        try:
+            fd = H.open_dir(K.under_root(self.root, home_base))
+        except OSError:
+            return os.path.join(home_base, old)
+        try:
+            os.stat(new, dir_fd=fd, follow_symlinks=False)
+            return os.path.join(home_base, old)
+        except FileNotFoundError:
+            pass
+        try:
+            os.rename(old, new, src_dir_fd=fd, dst_dir_fd=fd)
+            return os.path.join(home_base, new)
+        except OSError:
+            return os.path.join(home_base, old)
+        finally:
+            os.close(fd)
+
+    def still_owned(self, local, rec, marker):
+        """Re-read just before a deletion: the same name, UID and marker-group membership."""
+        pw = K.read_passwd(self.root).get(local)
+        g = K.read_groups(self.root).get(marker) or {}
+        return pw is not None and pw["uid"] == rec["uid"] and local in g.get("members", [])
+
+    def remove_leftover_sudoers(self, want, sudo):
+        """sudoers files of Kiln users that are not (or no longer) sudoers."""
         try:
             for f in os.listdir(self.sudoers_dir):
                 if f.startswith("kiln-user-"):
@@ -388,97 +381,6 @@ class Sync(object):
                         self.remove_sudoers(local)
         except OSError:
             pass
-
-        state["lastRun"] = int(time.time())
-        self.save_state(state)
-        if not self.dry_run:
-            K.atomic_write(os.path.join(self.state_dir, "groups.json"),
-                           json.dumps({"iamGroups": groups, "sudoGroups": sudo_groups}, sort_keys=True).encode(), 0o644)
-            self.ensure_cache_dir()
-            if committed:
-                self.flush_name_caches()
-                self.check_account_files()
-        return want
-
-    def flush_name_caches(self):
-        """As useradd does: nscd and sssd must not answer from stale caches (host only)."""
-        import shutil
-
-        if self.chrooted:
-            return
-        if shutil.which("nscd"):
-            for db in ("passwd", "group"):
-                self.run_host(["nscd", "-i", db])
-        if shutil.which("sss_cache"):
-            self.run_host(["sss_cache", "-UG"])
-
-    def check_account_files(self):
-        """pwck -r -q and grpck -r on the result; a complaint is logged (the files are already in
-        place: the next run does not depend on it)."""
-        for argv in (["pwck", "-r", "-q"], ["grpck", "-r"]):
-            if self.chrooted:
-                argv += ["-R", self.root]
-            import subprocess
-
-            try:
-                r = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                   timeout=60)
-            except (OSError, subprocess.TimeoutExpired):
-                continue
-            if r.returncode != 0:
-                out = r.stdout.decode("utf-8", "replace").strip().replace("\n", " | ")[:300]
-                log("check=%s outcome=complaint rc=%d output=%s" % (argv[0], r.returncode, out), "warning")
-
-    def delete_user(self, local, pw):
-        home = K.under_root(self.root, pw["home"])
-        if self.cfg.get("keepHome", True) and os.path.isdir(home) and pw["home"] not in ("/", ""):
-            archive_dir = os.path.join(self.state_dir, "archive")
-            name = "%s-%d-%s.tar.gz" % (local, pw["uid"], time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()))
-            target = os.path.join(archive_dir, name)
-            self.actions.append("archive %s -> %s" % (home, target))
-            if not self.dry_run:
-                import subprocess
-
-                os.makedirs(archive_dir, 0o700, exist_ok=True)
-                r = subprocess.run(
-                    ["tar", "--numeric-owner", "-czf", target + ".part", "-C", os.path.dirname(home), os.path.basename(home)],
-                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=3600,
-                )
-                if r.returncode != 0:
-                    log("user=%s action=archive outcome=failed rc=%d (user kept, locked)" % (local, r.returncode), "err")
-                    self.failures += 1
-                    try:
-                        os.unlink(target + ".part")
-                    except OSError:
-                        pass
-                    return False
-                os.chmod(target + ".part", 0o600)
-                os.rename(target + ".part", target)
-                log("user=%s action=home-archived archive=%s" % (local, target))
-        self.run_host(["pkill", "-KILL", "-u", local], ok_codes=(0, 1))
-        if not self.run(["userdel", "-r", local], ok_codes=(0, 12)):
-            return False
-        self.remove_sudoers(local)
-        try:
-            os.unlink(os.path.join(K.under_root(self.root, self.cfg["cacheDir"]), local + ".json"))
-        except OSError:
-            pass
-        log("user=%s uid=%d action=deleted" % (local, pw["uid"]), "notice")
-        return True
-
-    def ensure_cache_dir(self):
-        """The key command's cache directory: owned by kiln-keys, mode 0700."""
-        d = K.under_root(self.root, self.cfg["cacheDir"])
-        try:
-            os.makedirs(d, 0o700, exist_ok=True)
-            pw = K.read_passwd(self.root).get("kiln-keys")
-            if pw and os.geteuid() == 0:
-                st = os.stat(d)
-                if st.st_uid != pw["uid"]:
-                    os.chown(d, pw["uid"], pw["gid"])
-                os.chmod(d, 0o700)
-        except OSError as e:
-            log("cache_dir=%s outcome=failed error=%s" % (d, e), "warning")
 
 
 def main(argv, t0=None):
