@@ -425,8 +425,11 @@ class ImdsTest(unittest.TestCase):
 
     def test_groups_from_tags(self):
         cfg = dict(K.DEFAULTS, groupsFromTags=True, metadataEndpoint=self.ep)
-        self.assertEqual(K.effective_groups(cfg), (["team-a", "team-b"], ["ssh-admins"]))  # sudo tag absent
-        self.assertEqual(K.effective_groups(dict(cfg, groupsFromTags=False)), (["ssh-admins"], ["ssh-admins"]))
+        self.assertEqual(K.effective_groups(cfg), (["team-a", "team-b"], []))  # sudo tag absent: the default, none
+        self.assertEqual(K.effective_groups(dict(cfg, groupsFromTags=False)), (["ssh-admins"], []))
+
+    def test_sudo_groups_default_is_none(self):
+        self.assertEqual(K.DEFAULTS["sudoGroups"], [])  # as the plugin's default: sudo only when asked for
 
 
 if __name__ == "__main__":

@@ -297,14 +297,13 @@ class AccountDb(object):
     def rename_user(self, old, new, home):
         """usermod -l NEW -d HOME OLD, and groupmod -n NEW OLD for its user-private group, in memory:
         UID, GID, password, locks and memberships stay."""
-        gid = self.fields("passwd", old)[3]
+        g = self.fields("group", old)
+        own_group = g is not None and len(g) >= 4 and g[2] == self.fields("passwd", old)[3]
         for name in self.FILES:
             if not self.has(name) or old not in self.index[name]:
                 continue
-            if name in ("group", "gshadow"):
-                g = self.fields("group", old)
-                if g is None or len(g) < 4 or g[2] != gid:
-                    continue  # a group of that name that is not the user's own
+            if name in ("group", "gshadow") and not own_group:
+                continue  # a group of that name that is not the user's own
             f = self.fields(name, old)
             i = self.index[name].pop(old)
             f[0] = new

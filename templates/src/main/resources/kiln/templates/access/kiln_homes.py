@@ -153,11 +153,14 @@ def allocated_bytes(path, limit):
     return total
 
 
-def archive_home(home, archive_dir, name, timeout=ARCHIVE_TIMEOUT, max_bytes=ARCHIVE_MAX_BYTES):
+def archive_home(home, archive_dir, name, timeout=None, max_bytes=None):
     """Archives `home` to archive_dir/name (tar.gz, mode 0600); returns the archive's path. Raises
     OSError with the reason (too large, timed out, tar failed); then no file is left behind."""
     import resource
     import subprocess
+
+    timeout = ARCHIVE_TIMEOUT if timeout is None else timeout
+    max_bytes = ARCHIVE_MAX_BYTES if max_bytes is None else max_bytes
 
     size = allocated_bytes(home, max_bytes)
     if size > max_bytes:

@@ -89,7 +89,7 @@ DEFAULTS = {
     "staleIfError": 0,
     "stateDir": "/var/lib/kiln",
     "stsEndpoint": "https://sts.amazonaws.com",
-    "sudoGroups": ["ssh-admins"],
+    "sudoGroups": [],
     "syncInterval": 600,
     "uidRange": [200000, 299999],
 }

@@ -29,7 +29,7 @@ class SyncOps(object):
         self.actions = []
         self.state_dir = K.under_root(self.root, cfg["stateDir"])
         self.sudoers_dir = K.under_root(self.root, "/etc/sudoers.d")
-        self.archive_timeout = H.ARCHIVE_TIMEOUT
+        self.archive_timeout = None  # kiln_homes.ARCHIVE_TIMEOUT
 
     # ---------------------------------------------------------------------------------- commands
     def run(self, argv, ok_codes=(0,)):
