@@ -26,7 +26,8 @@ public final class CandidatePolicy {
     st.add(
         statement(
             "KilnReadSshKeys",
-            List.of("iam:ListSSHPublicKeys", "iam:GetSSHPublicKey"),
+            // GetUser: the key command checks that a name still belongs to the account's UserId
+            List.of("iam:ListSSHPublicKeys", "iam:GetSSHPublicKey", "iam:GetUser"),
             List.of("arn:aws:iam::*:user/*")));
     st.add(
         statement(

@@ -14,7 +14,7 @@ import org.apache.maven.plugins.annotations.Parameter;
 
 /**
  * Prints the least-privilege IAM policy for the instance role of launched instances (the key
- * command and the user sync: iam:ListSSHPublicKeys, iam:GetSSHPublicKey, iam:GetGroup,
+ * command and the user sync: iam:ListSSHPublicKeys, iam:GetSSHPublicKey, iam:GetUser, iam:GetGroup,
  * iam:ListUsers, iam:ListGroupsForUser; only sts:AssumeRole when {@code <access><assumeRole>} is
  * set, plus the assumed role's policy), and writes it to {@code target/kiln/policy/}.
  *

@@ -40,6 +40,7 @@ class CandidatePolicyTest {
         .containsExactlyInAnyOrder(
             "iam:ListSSHPublicKeys",
             "iam:GetSSHPublicKey",
+            "iam:GetUser",
             "iam:ListGroupsForUser",
             "iam:GetGroup",
             "iam:ListUsers");
