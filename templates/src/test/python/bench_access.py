@@ -1,9 +1,11 @@
 """Benchmarks of Kiln's IAM access programs against moto (run as root; see docs/benchmarks-access.md).
 
     python3 templates/src/test/python/bench_access.py [--logins 30] [--runs 50] [--users 1000] [--quick]
+                                                      [--previous REV]
 
 Prints:
-  1. key command per login, p50/p95, cold (no cache) and cached, against moto on loopback;
+  1. key command per login, p50/p95, cold (no cache) and cached, against moto on loopback, side by
+     side with a previous version's key command (--previous REV, from git), interleaved;
   2. `ssh user@host true` through Kiln's key command vs a static authorized_keys file, side by side
      (two sshd in one network namespace, same user, same key), and the ratio of the p50s;
   3. sync of N IAM users in 10 groups: wall time and IAM calls (accounts created in a throwaway
@@ -46,44 +48,81 @@ def sh(*argv, **kw):
     return subprocess.run(list(argv), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kw)
 
 
-def bench_key_command(moto, runs):
+ACCESS_IN_GIT = "templates/src/main/resources/kiln/templates/access"
+
+
+def previous_version(rev):
+    """The key command of git revision `rev` in a temporary directory (its programs and modules,
+    byte-compiled as provision does); None when git or the revision is unavailable."""
+    top = sh("git", "-C", HERE, "rev-parse", "--show-toplevel").stdout.decode().strip()
+    r = sh("git", "-C", top, "ls-tree", "--name-only", rev, ACCESS_IN_GIT + "/")
+    if r.returncode != 0 or not top:
+        return None
+    d = tempfile.mkdtemp(prefix="kiln-prev-")
+    os.chmod(d, 0o755)
+    for path in r.stdout.decode().split():
+        name = os.path.basename(path)
+        if name == "authorized-keys" or name.endswith(".py"):
+            with open(os.path.join(d, name), "wb") as f:
+                f.write(sh("git", "-C", top, "show", "%s:%s" % (rev, path)).stdout)
+    os.chmod(os.path.join(d, "authorized-keys"), 0o755)
+    return d
+
+
+def bench_key_command(moto, runs, previous=None):
+    """Cold and cached key-command calls of this version and (when given) a previous version's
+    key command, interleaved run by run so both see the same machine load. Returns {label:
+    (cold, cached, cold_cpu, cached_cpu)}."""
     iam = T.Iam(moto.url)
     moto.reset()
     iam.user_in_group("alice", "ssh-users")
+    user_id = iam.GetUser(UserName="alice").find(".//UserId").text
     keydir = tempfile.mkdtemp()
-    root = T.make_root()
+    variants = {"this version": T.KEY_COMMAND}
+    if previous:
+        variants["previous (%s)" % previous[0]] = os.path.join(previous[1], "authorized-keys")
+    roots = dict((label, T.make_root()) for label in variants)
     try:
         _, pub, fp = T.keypair(keydir, "k")
         iam.upload("alice", pub)
-        T.add_local_user(root, "alice", 200500, ("kiln-iam",))
+        for root in roots.values():
+            T.add_local_user(root, "alice", 200500, ("kiln-iam",))
+            T.publish(root, {"alice": (user_id, 200500)})  # what the sync publishes (ignored by old versions)
         conf = os.path.join(keydir, "access.json")
         T.write_config(conf, iamGroups=["ssh-users"], keyCacheTtl=3600)
         env = T.iam_env(moto.url)
         env.pop("KILN_LOG_STDERR")
-        cache = os.path.join(root, "var/cache/kiln/keys/alice.json")
-        cold, cached, cold_cpu, cached_cpu = [], [], [], []
+        out = dict((label, ([], [], [], [])) for label in variants)
 
-        def timed():
+        def timed(program, root):
             r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-            rc, out, err, dt = T.run_key_command(conf, root, "alice", fp, env)
+            t = time.monotonic()
+            r = subprocess.run([T.SYSTEM_PYTHON, "-IS", program, "--config", conf, "--root", root, "alice", fp],
+                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+            dt = time.monotonic() - t
             r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-            assert rc == 0 and out, err
+            assert r.returncode == 0 and r.stdout, r.stderr
             return dt, (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
 
-        timed()  # byte-compiles kiln_iam once, as the first sync does on an instance
+        for label, program in variants.items():
+            timed(program, roots[label])  # byte-compiles the modules once, as provision does on an image
         for i in range(runs):
-            if os.path.exists(cache):
-                os.unlink(cache)
-            dt, cpu = timed()
-            cold.append(dt)
-            cold_cpu.append(cpu)
-            dt, cpu = timed()
-            cached.append(dt)
-            cached_cpu.append(cpu)
-        return cold, cached, cold_cpu, cached_cpu
+            for label, program in variants.items():
+                cache = os.path.join(roots[label], "var/cache/kiln/keys/alice.json")
+                if os.path.exists(cache):
+                    os.unlink(cache)
+                cold, cached, cold_cpu, cached_cpu = out[label]
+                dt, cpu = timed(program, roots[label])
+                cold.append(dt)
+                cold_cpu.append(cpu)
+                dt, cpu = timed(program, roots[label])
+                cached.append(dt)
+                cached_cpu.append(cpu)
+        return out
     finally:
         shutil.rmtree(keydir, ignore_errors=True)
-        shutil.rmtree(root, ignore_errors=True)
+        for root in roots.values():
+            shutil.rmtree(root, ignore_errors=True)
 
 
 def bench_ssh(logins):
@@ -128,14 +167,17 @@ def bench_ssh(logins):
         helper("--wait")
         sh("groupadd", marker)
         created = True
-        sh("useradd", "-M", "-p", "*", "-d", work, "-s", "/bin/sh", "-u", str(200000 + int(tag, 16) % 90000),
-           "-U", "-G", marker, user)
+        uid = 200000 + int(tag, 16) % 90000
+        sh("useradd", "-M", "-p", "*", "-d", work, "-s", "/bin/sh", "-u", str(uid), "-U", "-G", marker, user)
         keydir = os.path.join(work, "keys")
         os.makedirs(keydir, 0o700)
         key, pub, fp = T.keypair(keydir, "id")
-        helper(json.dumps([["CreateGroup", {"GroupName": "g"}], ["CreateUser", {"UserName": user}],
-                           ["AddUserToGroup", {"UserName": user, "GroupName": "g"}],
-                           ["UploadSSHPublicKey", {"UserName": user, "SSHPublicKeyBody": pub}]]))
+        r = helper(json.dumps([["CreateGroup", {"GroupName": "g"}], ["CreateUser", {"UserName": user}],
+                               ["AddUserToGroup", {"UserName": user, "GroupName": "g"}],
+                               ["UploadSSHPublicKey", {"UserName": user, "SSHPublicKeyBody": pub}]]))
+        user_id = json.loads(r.stdout)[0]
+        T.publish("/", {user: (user_id, uid)}, cache=cache.lstrip("/"))  # as the sync would
+        os.chown(cache, nobody.pw_uid, nobody.pw_gid)
         static = os.path.join(work, "static")
         os.makedirs(static, 0o755)
         with open(os.path.join(static, user), "w") as f:
@@ -257,6 +299,7 @@ def bench_unknown_names(moto, attempts):
         conf = os.path.join(confdir, "access.json")
         T.write_config(conf)
         T.add_local_user(root, "alice", 200500, ("kiln-iam",))
+        T.publish(root, {"alice": ("AIDAALICE", 200500)})
         env = T.iam_env(proxy.url)
         env.pop("KILN_LOG_STDERR")
         rnd = random.Random(42)
@@ -281,6 +324,9 @@ def main():
     ap.add_argument("--users", type=int, default=1000)
     ap.add_argument("--attempts", type=int, default=1000)
     ap.add_argument("--quick", action="store_true", help="small numbers, for a smoke run")
+    ap.add_argument("--previous", default="9fb87ea",
+                    help="git revision whose key command is measured side by side (default: the last one "
+                         "before the split of kiln_iam.py); '' to skip")
     a = ap.parse_args()
     if a.quick:
         a.runs, a.logins, a.users, a.attempts = 5, 3, 50, 50
@@ -292,14 +338,20 @@ def main():
     print("command: %s" % " ".join([os.path.basename(sys.executable)] + sys.argv))
     moto = T.Moto().start()
     try:
-        cold, cached, cold_cpu, cached_cpu = bench_key_command(moto, a.runs)
-        print("\n1. key command per login (subprocess wall time, %d runs each, moto on loopback)" % a.runs)
-        print("   cold   (no cache, ListGroupsForUser+ListSSHPublicKeys+GetSSHPublicKey): p50 %s  p95 %s" % (
-            ms(pct(cold, 50)), ms(pct(cold, 95))))
-        print("   cached (within keyCacheTtl, no IAM call):                              p50 %s  p95 %s" % (
-            ms(pct(cached, 50)), ms(pct(cached, 95))))
-        print("   CPU time (user+sys) per call, less sensitive to machine load: cold p50 %s, cached p50 %s" % (
-            ms(pct(cold_cpu, 50)), ms(pct(cached_cpu, 50))))
+        prev_dir = previous_version(a.previous) if a.previous else None
+        try:
+            results = bench_key_command(moto, a.runs, (a.previous, prev_dir) if prev_dir else None)
+        finally:
+            if prev_dir:
+                shutil.rmtree(prev_dir, ignore_errors=True)
+        print("\n1. key command per login (subprocess wall time, %d runs each, moto on loopback; versions "
+              "interleaved run by run)" % a.runs)
+        print("   cold = no cache (this version: ListGroupsForUser+ListSSHPublicKeys+GetUser+GetSSHPublicKey; "
+              "previous: without GetUser); cached = within keyCacheTtl, no IAM call")
+        for label, (cold, cached, cold_cpu, cached_cpu) in results.items():
+            print("   %-22s cold p50 %s p95 %s | cached p50 %s p95 %s | CPU p50 cold %s cached %s" % (
+                label + ":", ms(pct(cold, 50)), ms(pct(cold, 95)), ms(pct(cached, 50)), ms(pct(cached, 95)),
+                ms(pct(cold_cpu, 50)), ms(pct(cached_cpu, 50))))
         bare = []
         for _ in range(a.runs):
             t = time.monotonic()
