@@ -191,6 +191,26 @@ class KeyCommandDefectTest(M.MotoCase):
         self.assertEqual(out, "")
         self.assertIn("refused-iam-name-reused", err)
 
+    def test_defect_2_groups_from_tags_uses_the_published_groups(self):
+        self.configure(groupsFromTags=True, iamGroups=["not-the-tagged-group"])
+        self.iam.user_in_group("alice", M.GROUP)
+        self.iam.upload("alice", self.k1[1])
+        local = self.managed("alice")
+        T.publish(self.root, {}, groups=[M.GROUP])  # what the sync resolved from the tag
+        self.assertTrue(self.keys(local)[1])
+        T.publish(self.root, {}, groups=["another-group"])
+        time.sleep(1.1)
+        rc, out, err, _ = self.keys(local)
+        self.assertEqual(out, "")
+        self.assertIn("refused-not-in-group", err)
+        path = os.path.join(self.root, "var/cache/kiln/keys/.sync.json")
+        doc = K.read_published(os.path.dirname(path))
+        del doc["iamGroups"]  # never "every IAM user" by omission
+        K.atomic_write(path, K.dumps(doc).encode(), 0o644)
+        time.sleep(1.1)
+        rc, out, err, _ = self.keys(local)
+        self.assertEqual((rc, out), (1, ""))
+
     def test_defect_attacks_on_the_key_commands_files(self):
         self.iam.user_in_group("alice", M.GROUP)
         self.iam.upload("alice", self.k1[1])

@@ -148,6 +148,20 @@ class SyncDefectTest(unittest.TestCase):
             self.assertFalse([a for a in s.actions if any(n in a for n in ("root", "admin", "intruder"))], s.actions)
         self.assertEqual([B.lines(self.root, n) for n in ("passwd", "shadow")], before)
 
+    def test_3_deletion_never_removes_a_home_the_sync_did_not_set(self):
+        self.sync([("alice", "AIDAALICE")])
+        data = os.path.join(self.root, "srv/data")
+        os.makedirs(data)
+        with open(os.path.join(data, "db"), "w") as f:
+            f.write("precious")
+        r = subprocess.run(["usermod", "-R", self.root, "-d", "/srv/data", "alice"], stderr=subprocess.PIPE)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        for _ in range(2):
+            self.sync([])
+        self.assertNotIn("alice", self.passwd())
+        with open(os.path.join(data, "db")) as f:
+            self.assertEqual(f.read(), "precious")
+
     # 4 ------------------------------------------------------------------------------------------
     def test_4_reused_iam_name_does_not_inherit_the_account(self):
         self.sync([("alice", "AIDAOLD")])

@@ -231,7 +231,7 @@ class _Conn(object):
                 self._readline()
         elif "content-length" in rh:
             n = int(rh["content-length"])
-            if n > 16 * 1024 * 1024:
+            if n < 0 or n > 16 * 1024 * 1024:
                 raise OSError("response too large")
             data = self._readn(n)
         else:

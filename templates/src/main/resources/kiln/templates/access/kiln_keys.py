@@ -200,7 +200,9 @@ def fetch_user_keys(cfg, root, iam_name, user_id, published, old, deadline):
     creds = A.get_credentials(cfg, deadline, os.path.join(under_root(root, cfg["cacheDir"]), ".assume-role.json"))
     client = A.IamClient(cfg, creds, deadline)
     now = time.time()
-    groups = list(published.get("iamGroups") or []) if cfg.get("groupsFromTags") else list(cfg.get("iamGroups") or [])
+    groups = published.get("iamGroups") if cfg.get("groupsFromTags") else cfg.get("iamGroups")
+    if not isinstance(groups, list):  # [] (every IAM user) only when the sync resolved it so
+        raise KilnError("no list of authorized IAM groups (groupsFromTags: the sync has not published one)")
 
     def result(status, keys=(), known=None):
         return {"t": now, "iam": iam_name, "userId": user_id, "status": status, "keys": list(keys), "known": known or {}}

@@ -306,8 +306,9 @@ class Sync(SyncOps):
                     local, accounts[user_id]["absentRuns"], after), "notice")
         self.publish(groups, sudo_groups, active)
         for local, user_id in to_delete:
+            own_home = passwd[local]["home"] == os.path.join(home_base, local)
             if self.still_owned(local, accounts[user_id], marker) and \
-                    self.delete_user(local, passwd[local], accounts[user_id]):
+                    self.delete_user(local, passwd[local], accounts[user_id], own_home):
                 state["retiredUids"][str(accounts[user_id]["uid"])] = user_id
                 del accounts[user_id]
         self.remove_leftover_sudoers(want, sudo)

@@ -218,13 +218,16 @@ class SyncOps(object):
         self.run_host(["pkill", "-KILL", "-U", str(uid)], ok_codes=(0, 1))
         self.run_host(["pkill", "-KILL", "-u", str(uid)], ok_codes=(0, 1))
 
-    def delete_user(self, local, pw, rec):
+    def delete_user(self, local, pw, rec, own_home):
         """Archives the home (keepHome) and deletes the account. False, with rec["deleteError"]
         set and logged, when the archive or userdel failed: the account stays locked and the next
-        run tries again."""
+        run tries again. `own_home`: the home field is still the one the sync set (home base +
+        name); otherwise the directory is neither archived nor removed (it is not the sync's)."""
         home = K.under_root(self.root, pw["home"])
-        if self.cfg.get("keepHome", True) and pw["home"] not in ("/", "") and os.path.isdir(home) \
-                and not os.path.islink(home):
+        if not own_home:
+            log("user=%s action=delete home=%s outcome=home-left-in-place reason=home-changed-locally" % (
+                local, pw["home"]), "warning")
+        elif self.cfg.get("keepHome", True) and os.path.isdir(home) and not os.path.islink(home):
             archive_dir = os.path.join(self.state_dir, "archive")
             name = "%s-%d-%s.tar.gz" % (local, pw["uid"], time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()))
             self.actions.append("archive %s -> %s" % (home, os.path.join(archive_dir, name)))
@@ -240,7 +243,7 @@ class SyncOps(object):
                     return False
                 log("user=%s action=home-archived archive=%s" % (local, target))
         self.kill_sessions(pw["uid"])
-        if not self.run(["userdel", "-r", local], ok_codes=(0, 12)):
+        if not self.run(["userdel", "-r", local] if own_home else ["userdel", local], ok_codes=(0, 12)):
             rec["deleteError"] = "userdel failed"
             return False
         self.remove_sudoers(local)
