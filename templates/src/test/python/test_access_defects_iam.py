@@ -104,6 +104,49 @@ class DeadlineTest(unittest.TestCase):
             _socket.getaddrinfo = real
 
 
+@unittest.skipUnless(os.geteuid() == 0 and shutil.which("ip"), "needs root and ip (network namespace)")
+class StalledDnsTest(unittest.TestCase):
+    """7, end to end: the key command process, its resolver pointed (`ip netns exec` bind-mounts
+    /etc/netns/NS/resolv.conf) at a DNS server on the namespace's loopback that never answers."""
+
+    def test_7_login_deadline_holds_while_dns_stalls(self):
+        import secrets
+        ns = "kiln-t-dns" + secrets.token_hex(3)
+        etc = os.path.join("/etc/netns", ns)
+        root = T.make_root()
+        procs = []
+        try:
+            self.assertEqual(subprocess.run(["ip", "netns", "add", ns]).returncode, 0)
+            subprocess.run(["ip", "-n", ns, "link", "set", "lo", "up"])
+            os.makedirs(etc)
+            with open(os.path.join(etc, "resolv.conf"), "w") as f:
+                f.write("nameserver 127.0.0.1\noptions timeout:5 attempts:2\n")
+            silent = ("import socket,time\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n"
+                      "s.bind(('127.0.0.1',53))\nprint('ready',flush=True)\nwhile True: s.recvfrom(512)\n")
+            p = subprocess.Popen(["ip", "netns", "exec", ns, T.SYSTEM_PYTHON, "-c", silent], stdout=subprocess.PIPE)
+            procs.append(p)
+            self.assertEqual(p.stdout.readline().strip(), b"ready")
+            T.add_local_user(root, "alice", 200500, ("kiln-iam",))
+            T.publish(root, {"alice": ("AIDAALICE", 200500)})
+            conf = T.write_config(os.path.join(root, "access.json"), deadline=1.5,
+                                  iamEndpoint="http://iam.kiln-stalled.invalid:5000")
+            env = dict(T.iam_env("http://iam.kiln-stalled.invalid:5000"))
+            t = time.monotonic()
+            r = subprocess.run(["ip", "netns", "exec", ns, T.SYSTEM_PYTHON, "-IS", T.KEY_COMMAND, "--config", conf,
+                                "--root", root, "alice"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                               timeout=30)
+            elapsed = time.monotonic() - t
+            self.assertEqual((r.returncode, r.stdout), (1, b""), r.stderr)
+            self.assertLess(elapsed, 2.5, r.stderr)  # the stalled resolver alone would take 10 s
+        finally:
+            for p in procs:
+                p.kill()
+                p.wait(5)
+            subprocess.run(["ip", "netns", "del", ns])
+            shutil.rmtree(etc, ignore_errors=True)
+            shutil.rmtree(root, ignore_errors=True)
+
+
 class GroupsTagTest(unittest.TestCase):
     """5: a blank kiln:iamGroups tag is an error; nothing changes."""
 
