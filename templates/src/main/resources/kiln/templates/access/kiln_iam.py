@@ -7,8 +7,11 @@ The modules, split at the key command's cache boundary (each file is reviewed on
     kiln_keys.py      the key command (sshd's AuthorizedKeysCommand): cache, single flight, decision
     kiln_http.py      deadline-bound HTTP on _socket, XML; loaded only on a cache miss or by the sync
     kiln_aws.py       SigV4, IMDSv2, credentials, the IAM client, key validation; likewise
-    kiln_accounts.py  the account database (one batch per run), UIDs, name policy, homes, archives
-    kiln_sync.py      the user sync (sync-users)
+    kiln_accounts.py  the account database, changed in one batch per sync run
+    kiln_policy.py    the names the sync refuses, UIDs (derived, retired)
+    kiln_homes.py     home directories (built on directory descriptors) and bounded archives
+    kiln_syncops.py   the sync's local operations: state, sudoers, published file, deletions
+    kiln_sync.py      the user sync (sync-users): ownership, plan, the run
 
 Standard library only, Python 3.9+. Modules that cost start-up time (ssl, xml.etree, subprocess,
 ...) are imported inside the functions that need them; json, urllib, http.client, hashlib and hmac
