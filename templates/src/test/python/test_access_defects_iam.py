@@ -142,6 +142,7 @@ class StalledDnsTest(unittest.TestCase):
             for p in procs:
                 p.kill()
                 p.wait(5)
+                p.stdout.close()
             subprocess.run(["ip", "netns", "del", ns])
             shutil.rmtree(etc, ignore_errors=True)
             shutil.rmtree(root, ignore_errors=True)
