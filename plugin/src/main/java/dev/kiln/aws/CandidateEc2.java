@@ -1,5 +1,6 @@
 package dev.kiln.aws;
 
+import dev.kiln.spec.Cidr;
 import dev.kiln.spec.KilnException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -53,12 +54,18 @@ public final class CandidateEc2 {
     }
     for (String c : cidrs) {
       String t = c.trim();
-      if ((t.equals("0.0.0.0/0") || t.equals("::/0")) && !allowWorld) {
+      // Parsed, not compared as text: 0.0.0.0/00, ::0/0 and 0.0.0.0/1 are the world too.
+      Cidr.Network n = Cidr.parse(t);
+      if (n == null) {
+        throw KilnException.badParameter(
+            "hardening.trustedCidrs", t, "an IPv4 or IPv6 network such as 203.0.113.0/24");
+      }
+      if ((n.hasHostBits() || n.tooWide() != null) && !allowWorld) {
         throw new KilnException(
             "hardening.trustedCidrs",
             "'"
-                + t
-                + "' opens SSH to the whole Internet; list your networks instead, or set"
+                + dev.kiln.spec.Escape.value(t)
+                + "' opens SSH to a large part of the Internet; list your networks instead, or set"
                 + " <launch><allowWorld>true</allowWorld> (-Dkiln.launch.allowWorld=true) if you"
                 + " really mean it",
             List.of(),

@@ -4,13 +4,16 @@ import dev.kiln.spec.CloudSettings;
 import dev.kiln.spec.InvalidParametersException;
 import dev.kiln.spec.KilnException;
 import dev.kiln.spec.KilnFailure;
-import dev.kiln.spec.Props;
+import dev.kiln.spec.KilnSpec;
+import dev.kiln.spec.ParameterTable;
+import dev.kiln.spec.ParameterValues;
 import java.lang.reflect.Field;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.maven.execution.MavenSession;
-import org.apache.maven.plugin.AbstractMojo;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.plugin.descriptor.PluginDescriptor;
@@ -18,11 +21,11 @@ import org.apache.maven.plugins.annotations.Parameter;
 import org.apache.maven.project.MavenProject;
 
 /**
- * What every Kiln goal shares: the common parameters, the skips, collecting raw values (POM and
- * {@code -D}) for the engine, and turning the engine's typed errors into messages that name the XML
- * element and the property.
+ * What every Kiln goal shares: reading every parameter of the table (POM and {@code -D}, where
+ * {@code -D} wins), validating them all in one pass before any work, the skips, and turning the
+ * engine's typed errors into messages that name the XML element and the property.
  */
-public abstract class AbstractKilnMojo extends AbstractMojo {
+public abstract class AbstractKilnMojo extends KilnParameters {
 
   @Parameter(defaultValue = "${project}", readonly = true, required = true)
   protected MavenProject project;
@@ -33,102 +36,32 @@ public abstract class AbstractKilnMojo extends AbstractMojo {
   @Parameter(defaultValue = "${plugin}", readonly = true, required = true)
   protected PluginDescriptor plugin;
 
-  /**
-   * Skips every Kiln goal.
-   *
-   * @since 0.1.0
-   */
-  @Parameter(property = Props.SKIP, defaultValue = "false")
-  protected boolean skip;
+  /** The validated parameters of this execution (set before {@link #run}). */
+  private ParameterValues values;
 
-  /**
-   * Where images are baked and launched: {@code aws} or {@code sandbox}. Default: {@code aws} when
-   * AWS credentials are configured, else {@code sandbox}.
-   *
-   * @since 0.1.0
-   */
-  @Parameter(property = Props.CLOUD)
-  protected String cloud;
-
-  /**
-   * Comma-separated recipe ids (al2023, ubuntu-24.04, ubuntu-22.04, debian-12, rhel-9, or the
-   * user's own). Default: every recipe.
-   *
-   * @since 0.1.0
-   */
-  @Parameter(property = Props.RECIPES)
-  protected String recipes;
-
-  /**
-   * A directory of templates whose files override the built-in ones by relative name.
-   *
-   * @since 0.1.0
-   */
-  @Parameter(property = Props.TEMPLATES_DIR)
-  protected String templatesDir;
-
-  /**
-   * A directory of recipes ({@code <id>.yaml}) that add to or override the built-in ones.
-   *
-   * @since 0.1.0
-   */
-  @Parameter(property = Props.RECIPES_DIR)
-  protected String recipesDir;
-
-  /**
-   * Where Kiln writes bundles, reports and {@code bake.json}.
-   *
-   * @since 0.1.0
-   */
-  @Parameter(property = Props.OUTPUT_DIR, defaultValue = "${project.build.directory}/kiln")
-  protected String outputDir;
-
-  /**
-   * The {@code kiln:run-id} tag of everything a bake or launch creates in a cloud (default:
-   * generated per run).
-   *
-   * @since 0.1.0
-   */
-  @Parameter(property = Props.RUN_ID)
-  protected String runId;
-
-  /**
-   * The sshd and fail2ban hardening; see {@link HardeningParams}.
-   *
-   * @since 0.1.0
-   */
-  @Parameter protected HardeningParams hardening;
-
-  /**
-   * IAM-governed access; see {@link AccessParams}.
-   *
-   * @since 0.1.0
-   */
-  @Parameter protected AccessParams access;
-
-  /**
-   * How to reach AWS; see {@link AwsParams}.
-   *
-   * @since 0.1.0
-   */
-  @Parameter protected AwsParams aws;
-
-  /**
-   * The local sandbox cloud; see {@link SandboxParams}.
-   *
-   * @since 0.1.0
-   */
-  @Parameter protected SandboxParams sandbox;
+  /** User properties for tests that run a goal without a Maven session. */
+  private Properties testProperties;
 
   @Override
   public final void execute() throws MojoExecutionException, MojoFailureException {
-    if (skip || skipGoal()) {
-      getLog().info("Skipping Kiln " + goal() + " (" + Props.SKIP + " or the goal's skip is set)");
-      return;
-    }
     long start = System.nanoTime();
     try {
-      run();
+      Path base = project.getBasedir().toPath();
+      Map<String, String> raw = rawParameters();
+      Map<String, String> skips = new LinkedHashMap<>();
+      for (String s : List.of("skip", goal() + ".skip")) {
+        if (raw.containsKey(s)) {
+          skips.put(s, raw.get(s));
+        }
+      }
+      ParameterValues skip = ParameterValues.parse(skips, base);
+      if (skip.bool("skip") || skip.bool(goal() + ".skip")) {
+        getLog().info("Skipping Kiln " + goal() + " (kiln.skip or kiln." + goal() + ".skip)");
+        return;
+      }
+      values = ParameterValues.parse(raw, base);
+      KilnSpec spec = KilnSpec.from(values);
+      run(values, spec);
     } catch (KilnFailure e) {
       throw new MojoFailureException(describe(e), e);
     } catch (KilnException e) {
@@ -168,14 +101,17 @@ public abstract class AbstractKilnMojo extends AbstractMojo {
   private static final java.util.List<String> STEPS =
       java.util.List.of("render", "validate", "bake", "launch", "verify", "terminate");
 
-  /** The goal's name, for messages. */
+  /** The goal's name, for messages and its {@code kiln.<goal>.skip}. */
   protected abstract String goal();
 
-  /** The goal's own skip flag. */
-  protected abstract boolean skipGoal();
-
-  /** Reads the goal's parameters and calls one engine entry point. */
-  protected abstract void run() throws KilnException, MojoExecutionException;
+  /**
+   * Calls one engine entry point with values that are all valid.
+   *
+   * @param v every parameter, parsed
+   * @param spec the recipes, hardening and access those values describe
+   */
+  protected abstract void run(ParameterValues v, KilnSpec spec)
+      throws KilnException, MojoExecutionException;
 
   /** The Kiln version, part of every bake key. */
   protected String kilnVersion() {
@@ -183,47 +119,93 @@ public abstract class AbstractKilnMojo extends AbstractMojo {
   }
 
   /**
-   * Raw values by parameter path for the engine: top-level parameters, then every field of the
-   * nested elements, where {@code -Dkiln.<element>.<field>} wins over the POM.
+   * Raw values by parameter path: for each parameter of the table, {@code -Dkiln.<path>} when set,
+   * else the POM's value; plus every unknown key of a nested element and every unknown {@code
+   * -Dkiln.*} property, which the table then refuses by name.
    */
   protected Map<String, String> rawParameters() {
     Map<String, String> raw = new LinkedHashMap<>();
-    put(raw, "recipes", recipes);
-    put(raw, "templatesDir", templatesDir);
-    put(raw, "recipesDir", recipesDir);
-    put(raw, "outputDir", outputDir);
-    put(raw, "cloud", cloud);
-    nested(raw, "hardening", hardening, HardeningParams.class);
-    nested(raw, "access", access, AccessParams.class);
-    nested(raw, "aws", aws, AwsParams.class);
-    nested(raw, "sandbox", sandbox, SandboxParams.class);
+    Map<String, dev.kiln.spec.Parameter> table = ParameterTable.byPath();
+    for (dev.kiln.spec.Parameter p : table.values()) {
+      String v = property(p.property(), pomValue(p.group(), p.name()));
+      if (v != null) {
+        raw.put(p.path(), v);
+      }
+    }
+    for (String g : ParameterTable.groups()) {
+      Map<?, ?> element = element(g);
+      if (element != null) {
+        for (var e : element.entrySet()) {
+          String path = g + "." + e.getKey();
+          if (!table.containsKey(path)) {
+            raw.put(path, text(e.getValue()));
+          }
+        }
+      }
+    }
+    Properties user = userProperties();
+    for (String name : user.stringPropertyNames()) {
+      if (name.startsWith("kiln.") && !table.containsKey(name.substring("kiln.".length()))) {
+        raw.put(name.substring("kiln.".length()), user.getProperty(name));
+      }
+    }
     return raw;
   }
 
-  /** Adds the fields of a nested element (which may be absent from the POM). */
-  protected void nested(Map<String, String> raw, String prefix, Object element, Class<?> type) {
-    for (Field f : type.getDeclaredFields()) {
-      if (java.lang.reflect.Modifier.isStatic(f.getModifiers())) {
-        continue;
-      }
-      String path = prefix + "." + f.getName();
-      String value = property(Props.PREFIX + path, null);
-      if (value == null && element != null) {
-        try {
-          f.setAccessible(true);
-          Object v = f.get(element);
-          value = v == null ? null : String.valueOf(v);
-        } catch (IllegalAccessException e) {
-          throw new IllegalStateException("cannot read " + path, e);
-        }
-      }
-      put(raw, path, value);
+  /** The POM's value of a top-level field or of a key of a nested element; null when absent. */
+  private String pomValue(String group, String name) {
+    if (group == null) {
+      Object v = field(name);
+      return v == null ? null : text(v);
     }
+    Map<?, ?> element = element(group);
+    if (element == null || !element.containsKey(name)) {
+      return null;
+    }
+    return text(element.get(name));
+  }
+
+  /**
+   * The text of a POM value: an empty element reads as empty (an error), nested elements as their
+   * description (an error too, as no Kiln parameter has nested elements).
+   */
+  private static String text(Object v) {
+    if (v == null) {
+      return "";
+    }
+    return v instanceof String s ? s : "nested elements " + v;
+  }
+
+  private Map<?, ?> element(String group) {
+    Object v = field(group);
+    return v instanceof Map<?, ?> m ? m : null;
+  }
+
+  private Object field(String name) {
+    try {
+      Field f = KilnParameters.class.getDeclaredField(name);
+      return f.get(this);
+    } catch (NoSuchFieldException | IllegalAccessException e) {
+      throw new IllegalStateException(
+          "KilnParameters has no field " + name + " for the table's parameters", e);
+    }
+  }
+
+  private Properties userProperties() {
+    if (testProperties != null) {
+      return testProperties;
+    }
+    return session == null ? new Properties() : session.getUserProperties();
+  }
+
+  /** Runs the goal with these user properties instead of a session's (tests). */
+  void useProperties(Properties user) {
+    this.testProperties = user;
   }
 
   /** A {@code -D} value (user, then system properties), else {@code pomValue}. */
   protected String property(String property, String pomValue) {
-    String v = session == null ? null : session.getUserProperties().getProperty(property);
+    String v = userProperties().getProperty(property);
     if (v == null && session != null) {
       v = session.getSystemProperties().getProperty(property);
     }
@@ -231,33 +213,17 @@ public abstract class AbstractKilnMojo extends AbstractMojo {
   }
 
   /** The cloud, {@code <aws>} and {@code <sandbox>} settings, validated. */
-  protected CloudSettings cloudSettings() throws KilnException {
-    return CloudSettings.parse(rawParameters(), project.getBasedir().toPath());
-  }
-
-  private static void put(Map<String, String> raw, String path, String value) {
-    if (value != null) {
-      raw.put(path, value);
-    }
+  protected CloudSettings cloudSettings() {
+    return CloudSettings.from(values);
   }
 
   /** The message a user sees: the parameter in both spellings, the value, the expected form. */
   static String describe(KilnException e) {
-    StringBuilder sb = new StringBuilder();
     if (e instanceof InvalidParametersException ipe) {
-      var problems = ipe.problems();
-      sb.append(problems.size() == 1 ? "Invalid parameter: " : "Invalid parameters:");
-      for (var p : problems) {
-        sb.append(problems.size() == 1 ? "" : "\n  - ")
-            .append(ParameterNames.both(p.parameter()))
-            .append(" is '")
-            .append(p.value())
-            .append("', expected ")
-            .append(p.expected());
-      }
-      return sb.toString();
+      return ipe.describe();
     }
-    e.parameter().ifPresent(p -> sb.append(ParameterNames.both(p)).append(": "));
+    StringBuilder sb = new StringBuilder();
+    e.parameter().ifPresent(p -> sb.append(dev.kiln.spec.Parameter.both(p)).append(": "));
     sb.append(e.getMessage());
     for (String d : e.details()) {
       sb.append("\n  - ").append(d);

@@ -6,15 +6,15 @@ import dev.kiln.bake.BakeResult;
 import dev.kiln.bake.Bakery;
 import dev.kiln.spec.CloudSettings;
 import dev.kiln.spec.KilnException;
+import dev.kiln.spec.KilnSpec;
+import dev.kiln.spec.ParameterValues;
 import dev.kiln.spec.Props;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.apache.maven.plugins.annotations.LifecyclePhase;
 import org.apache.maven.plugins.annotations.Mojo;
-import org.apache.maven.plugins.annotations.Parameter;
 
 /**
  * Bakes an AMI per recipe from the rendered bundles: computes the bake key, reuses the image that
@@ -27,79 +27,16 @@ import org.apache.maven.plugins.annotations.Parameter;
 @Mojo(name = "bake", defaultPhase = LifecyclePhase.PACKAGE, threadSafe = true)
 public class BakeMojo extends AbstractKilnMojo {
 
-  /**
-   * Skips this goal.
-   *
-   * @since 0.1.0
-   */
-  @Parameter(property = Props.BAKE_SKIP, defaultValue = "false")
-  boolean skipBake;
-
-  /**
-   * Rebake even when an image with the same bake key exists.
-   *
-   * @since 0.1.0
-   */
-  @Parameter(property = Props.BAKE_FORCE, defaultValue = "false")
-  boolean force;
-
-  /**
-   * Comma-separated further regions to copy the image to (tags are copied too).
-   *
-   * @since 0.1.0
-   */
-  @Parameter(property = Props.BAKE_REGIONS)
-  String regions;
-
-  /**
-   * Encrypt the boot volume of the image and its copies.
-   *
-   * @since 0.1.0
-   */
-  @Parameter(property = Props.BAKE_ENCRYPT_BOOT, defaultValue = "false")
-  boolean encryptBoot;
-
-  /**
-   * Comma-separated AWS account ids allowed to launch the image.
-   *
-   * @since 0.1.0
-   */
-  @Parameter(property = Props.BAKE_LAUNCH_PERMISSIONS)
-  String launchPermissions;
-
-  /**
-   * Packer: {@code <executable>} ({@code -Dkiln.packer.executable}), {@code <timeout>} in minutes
-   * ({@code -Dkiln.packer.timeout}), {@code <instanceType>} ({@code -Dkiln.packer.instanceType}).
-   *
-   * @since 0.1.0
-   */
-  @Parameter PackerParams packer;
-
   @Override
   protected String goal() {
     return "bake";
   }
 
   @Override
-  protected boolean skipGoal() {
-    return skipBake;
-  }
-
-  @Override
-  protected void run() throws KilnException {
+  protected void run(ParameterValues v, KilnSpec spec) throws KilnException {
     Path base = project.getBasedir().toPath();
-    Path out = base.resolve(outputDir == null ? "target/kiln" : outputDir).normalize();
-    List<String> ids = recipeIds(out);
-    String timeout = property(Props.PACKER_TIMEOUT, packer == null ? null : packer.timeout);
-    Duration t;
-    try {
-      t =
-          timeout == null
-              ? Duration.ofMinutes(60)
-              : Duration.ofMinutes(Long.parseLong(timeout.trim()));
-    } catch (NumberFormatException e) {
-      throw KilnException.badParameter("packer.timeout", timeout, "a number of minutes");
-    }
+    Path out = spec.outputDir();
+    List<String> ids = v.isSet("recipes") ? v.strings("recipes") : rendered(out);
     CloudSettings c = cloudSettings();
     BakeRequest req =
         new BakeRequest(
@@ -107,14 +44,14 @@ public class BakeMojo extends AbstractKilnMojo {
             ids,
             c.cloud(),
             kilnVersion(),
-            runId,
-            force,
-            list(regions),
-            encryptBoot,
-            list(launchPermissions),
-            property(Props.PACKER_INSTANCE_TYPE, packer == null ? null : packer.instanceType),
-            property(Props.PACKER_EXECUTABLE, packer == null ? null : packer.executable),
-            t,
+            v.string("runId"),
+            v.bool("bake.force"),
+            v.strings("bake.regions"),
+            v.bool("bake.encryptBoot"),
+            v.strings("bake.launchPermissions"),
+            v.string("packer.instanceType"),
+            v.string("packer.executable"),
+            Duration.ofSeconds(v.seconds("packer.timeout")),
             c.awsProfile(),
             c.awsRegion(),
             c.awsEndpoint(),
@@ -154,12 +91,8 @@ public class BakeMojo extends AbstractKilnMojo {
     r.primaryAmiId().ifPresent(a -> project.getProperties().setProperty(Props.OUT_AMI_ID, a));
   }
 
-  /** The recipes whose bundles were rendered (or the configured ones). */
-  private List<String> recipeIds(Path out) throws KilnException {
-    String configured = property(Props.RECIPES, recipes);
-    if (configured != null && !configured.isBlank()) {
-      return list(configured);
-    }
+  /** The recipes whose bundles were rendered. */
+  private static List<String> rendered(Path out) throws KilnException {
     try (var s = java.nio.file.Files.list(out)) {
       List<String> ids =
           s.filter(p -> java.nio.file.Files.isRegularFile(p.resolve("manifest.json")))
@@ -178,12 +111,5 @@ public class BakeMojo extends AbstractKilnMojo {
       throw new KilnException(
           "outputDir", "no rendered bundles in " + out + ": run kiln:render first", List.of(), e);
     }
-  }
-
-  static List<String> list(String csv) {
-    if (csv == null || csv.isBlank()) {
-      return List.of();
-    }
-    return Arrays.stream(csv.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
   }
 }

@@ -4,13 +4,12 @@ import dev.kiln.aws.CandidatePolicy;
 import dev.kiln.render.BundleWriter;
 import dev.kiln.spec.KilnException;
 import dev.kiln.spec.KilnSpec;
-import dev.kiln.spec.Props;
+import dev.kiln.spec.ParameterValues;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import org.apache.maven.plugins.annotations.Mojo;
-import org.apache.maven.plugins.annotations.Parameter;
 
 /**
  * Prints the least-privilege IAM policy for the instance role of launched instances (the key
@@ -23,27 +22,13 @@ import org.apache.maven.plugins.annotations.Parameter;
 @Mojo(name = "policy", threadSafe = true)
 public class PolicyMojo extends AbstractKilnMojo {
 
-  /**
-   * Skips this goal.
-   *
-   * @since 0.1.0
-   */
-  @Parameter(property = Props.POLICY_SKIP, defaultValue = "false")
-  boolean skipPolicy;
-
   @Override
   protected String goal() {
     return "policy";
   }
 
   @Override
-  protected boolean skipGoal() {
-    return skipPolicy;
-  }
-
-  @Override
-  protected void run() throws KilnException {
-    KilnSpec spec = KilnSpec.parse(rawParameters(), project.getBasedir().toPath());
+  protected void run(ParameterValues v, KilnSpec spec) throws KilnException {
     Path dir = spec.outputDir().resolve("policy");
     String instance = CandidatePolicy.instancePolicy(spec.access());
     getLog().info("Instance role policy (" + dir.resolve("instance-role.json") + "):\n" + instance);

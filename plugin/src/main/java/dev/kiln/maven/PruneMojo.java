@@ -4,10 +4,10 @@ import dev.kiln.aws.ImageCatalog;
 import dev.kiln.bake.Pruner;
 import dev.kiln.spec.CloudSettings;
 import dev.kiln.spec.KilnException;
-import dev.kiln.spec.Props;
+import dev.kiln.spec.KilnSpec;
+import dev.kiln.spec.ParameterValues;
 import java.util.List;
 import org.apache.maven.plugins.annotations.Mojo;
-import org.apache.maven.plugins.annotations.Parameter;
 
 /**
  * Deregisters old Kiln AMIs and deletes their snapshots: keeps the newest {@code keep} per recipe
@@ -17,29 +17,6 @@ import org.apache.maven.plugins.annotations.Parameter;
  */
 @Mojo(name = "prune", threadSafe = true, requiresProject = false)
 public class PruneMojo extends AbstractKilnMojo {
-  /**
-   * Skips this goal.
-   *
-   * @since 0.1.0
-   */
-  @Parameter(property = Props.PRUNE_SKIP, defaultValue = "false")
-  boolean skipPrune;
-
-  /**
-   * How many images to keep per recipe.
-   *
-   * @since 0.1.0
-   */
-  @Parameter(property = Props.PRUNE_KEEP, defaultValue = "3")
-  int keep;
-
-  /**
-   * Only list what would be removed.
-   *
-   * @since 0.1.0
-   */
-  @Parameter(property = Props.PRUNE_DRY_RUN, defaultValue = "false")
-  boolean dryRun;
 
   @Override
   protected String goal() {
@@ -47,18 +24,14 @@ public class PruneMojo extends AbstractKilnMojo {
   }
 
   @Override
-  protected boolean skipGoal() {
-    return skipPrune;
-  }
-
-  @Override
-  protected void run() throws KilnException {
+  protected void run(ParameterValues v, KilnSpec spec) throws KilnException {
     CloudSettings c = cloudSettings();
+    boolean dryRun = v.bool("prune.dryRun");
     List<ImageCatalog.Pruned> out =
         Pruner.prune(
             c.cloud(),
-            BakeMojo.list(property(Props.RECIPES, recipes)),
-            keep,
+            v.strings("recipes"),
+            v.integer("prune.keep"),
             dryRun,
             c.awsProfile(),
             c.awsRegion(),

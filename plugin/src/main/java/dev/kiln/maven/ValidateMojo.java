@@ -4,10 +4,9 @@ import dev.kiln.check.BundleChecker;
 import dev.kiln.check.Validation;
 import dev.kiln.spec.KilnException;
 import dev.kiln.spec.KilnSpec;
-import dev.kiln.spec.Props;
+import dev.kiln.spec.ParameterValues;
 import org.apache.maven.plugins.annotations.LifecyclePhase;
 import org.apache.maven.plugins.annotations.Mojo;
-import org.apache.maven.plugins.annotations.Parameter;
 
 /**
  * Checks every rendered bundle with the local tools, before anything is baked: the effective sshd
@@ -22,27 +21,13 @@ import org.apache.maven.plugins.annotations.Parameter;
 @Mojo(name = "validate", defaultPhase = LifecyclePhase.PROCESS_RESOURCES, threadSafe = true)
 public class ValidateMojo extends AbstractKilnMojo {
 
-  /**
-   * Skips this goal.
-   *
-   * @since 0.1.0
-   */
-  @Parameter(property = Props.VALIDATE_SKIP, defaultValue = "false")
-  boolean skipValidate;
-
   @Override
   protected String goal() {
     return "validate";
   }
 
   @Override
-  protected boolean skipGoal() {
-    return skipValidate;
-  }
-
-  @Override
-  protected void run() throws KilnException {
-    KilnSpec spec = KilnSpec.parse(rawParameters(), project.getBasedir().toPath());
+  protected void run(ParameterValues v, KilnSpec spec) throws KilnException {
     Validation.Outcome outcome = new Validation(new BundleChecker()).run(spec);
     outcome.notes().forEach(f -> getLog().warn(f.describe()));
     outcome.passed().forEach(id -> getLog().info("Validated " + id));

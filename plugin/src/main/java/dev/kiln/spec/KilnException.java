@@ -36,7 +36,10 @@ public class KilnException extends Exception {
   /** An invalid parameter value: names the parameter, the value and the expected form. */
   public static KilnException badParameter(String parameter, Object value, String expected) {
     return new KilnException(
-        parameter, "is '" + value + "', expected " + expected, List.of(), null);
+        parameter,
+        "is " + Escape.quoted(value == null ? null : value.toString()) + ", expected " + expected,
+        List.of(),
+        null);
   }
 
   /** The parameter path (without {@code kiln.}), when a parameter caused this failure. */

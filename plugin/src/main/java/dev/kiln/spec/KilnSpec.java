@@ -1,11 +1,10 @@
 package dev.kiln.spec;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * Everything the render and validate steps need, parsed and validated in one pass from raw
@@ -19,54 +18,49 @@ public record KilnSpec(
     Path templatesDir,
     Path outputDir) {
 
-  private static final Pattern RECIPE_LIST = Pattern.compile("[a-z0-9.,\\s-]+");
-
   /**
    * Parses {@code raw}; relative directories resolve against {@code baseDir}.
    *
    * @throws InvalidParametersException listing every invalid parameter
    */
   public static KilnSpec parse(Map<String, String> raw, Path baseDir) throws KilnException {
-    Params p = new Params(raw);
-    Path templatesDir = dir(p, "templatesDir", baseDir);
-    Path recipesDir = dir(p, "recipesDir", baseDir);
-    Path outputDir = baseDir.resolve(p.string("outputDir", "target/kiln")).normalize();
-    Hardening hardening = Hardening.from(p);
-    Access access = Access.from(p);
-    String list = p.matching("recipes", null, RECIPE_LIST, "a comma-separated list of recipe ids");
-    p.throwIfInvalid();
+    return from(ParameterValues.parse(raw, baseDir));
+  }
 
-    RecipeCatalog catalog = new RecipeCatalog(recipesDir);
-    List<String> ids =
-        list == null
-            ? catalog.ids()
-            : List.of(list.split("\\s*,\\s*")).stream()
-                .filter(s -> !s.isBlank())
-                .distinct()
-                .toList();
-    if (ids.isEmpty()) {
-      throw KilnException.badParameter(
-          "recipes", list, "at least one recipe id from " + catalog.ids());
+  /**
+   * The spec of validated values: loads the recipes and checks what depends on them (recipe ids,
+   * algorithm subsets, cross-parameter rules), reporting every problem at once.
+   */
+  public static KilnSpec from(ParameterValues v) throws KilnException {
+    List<InvalidParametersException.Problem> problems = new ArrayList<>();
+    Hardening hardening = Hardening.from(v, problems);
+    Access access = Access.from(v);
+    RecipeCatalog catalog = new RecipeCatalog(v.path("recipesDir"));
+    List<String> known = catalog.ids();
+    List<String> ids = v.isSet("recipes") ? v.strings("recipes") : known;
+    List<String> unknown = ids.stream().filter(id -> !known.contains(id)).toList();
+    if (!unknown.isEmpty()) {
+      problems.add(
+          new InvalidParametersException.Problem(
+              "recipes",
+              String.join(",", ids),
+              "recipe ids from "
+                  + String.join(", ", known)
+                  + "; unknown: "
+                  + String.join(", ", unknown)));
+    }
+    if (!problems.isEmpty()) {
+      throw new InvalidParametersException(problems);
     }
     List<Recipe> recipes = catalog.load(ids);
     Map<String, Map<String, Object>> sshd = new LinkedHashMap<>();
     for (Recipe r : recipes) {
-      sshd.put(r.id(), SshdAlgorithms.resolve(r, hardening, p));
+      sshd.put(r.id(), SshdAlgorithms.resolve(r, hardening, problems));
     }
-    p.throwIfInvalid();
-    return new KilnSpec(recipes, hardening, access, sshd, templatesDir, outputDir);
-  }
-
-  private static Path dir(Params p, String path, Path baseDir) {
-    String v = p.raw(path);
-    if (v == null) {
-      return null;
+    if (!problems.isEmpty()) {
+      throw new InvalidParametersException(problems);
     }
-    Path d = baseDir.resolve(v).normalize();
-    if (!Files.isDirectory(d)) {
-      p.problem(path, v, "an existing directory");
-      return null;
-    }
-    return d;
+    return new KilnSpec(
+        recipes, hardening, access, sshd, v.path("templatesDir"), v.path("outputDir"));
   }
 }

@@ -18,8 +18,9 @@ public final class SshdAlgorithms {
 
   private SshdAlgorithms() {}
 
-  /** The template's {@code sshd} map; problems go to {@code params}. */
-  public static Map<String, Object> resolve(Recipe recipe, Hardening h, Params params) {
+  /** The template's {@code sshd} map; problems go to {@code problems}. */
+  public static Map<String, Object> resolve(
+      Recipe recipe, Hardening h, List<InvalidParametersException.Problem> problems) {
     Map<String, Object> out = new LinkedHashMap<>();
     for (String kind : List.of("kex", "ciphers", "macs", "hostKeyAlgorithms")) {
       List<String> allowed = recipe.algorithms(kind);
@@ -36,17 +37,18 @@ public final class SshdAlgorithms {
       }
       List<String> unknown = wanted.stream().filter(a -> !allowed.contains(a)).toList();
       if (!unknown.isEmpty()) {
-        params.problem(
-            "hardening." + KINDS.get(kind),
-            String.join(",", wanted),
-            "a comma-separated subset of what Kiln allows with OpenSSH "
-                + recipe.opensshVersion()
-                + " (recipe "
-                + recipe.id()
-                + "): "
-                + String.join(",", allowed)
-                + "; not allowed: "
-                + String.join(",", unknown));
+        problems.add(
+            new InvalidParametersException.Problem(
+                "hardening." + KINDS.get(kind),
+                String.join(",", wanted),
+                "a comma-separated subset of what Kiln allows with OpenSSH "
+                    + recipe.opensshVersion()
+                    + " (recipe "
+                    + recipe.id()
+                    + "): "
+                    + String.join(",", allowed)
+                    + "; not allowed: "
+                    + String.join(",", unknown)));
       }
       out.put(kind, wanted.stream().filter(allowed::contains).toList());
     }

@@ -99,6 +99,12 @@ class CandidateEc2Test {
         .hasMessageContaining("allowWorld");
     assertThatThrownBy(() -> CandidateEc2.checkCidrs(List.of("::/0"), false))
         .hasMessageContaining("::/0");
+    // The guard compares parsed networks: none of these spellings of "everyone" gets past it.
+    for (String world : List.of("0.0.0.0/1", "128.0.0.0/1", "::0/0", "10.0.0.0/0", "0.0.0.0/00")) {
+      assertThatThrownBy(() -> CandidateEc2.checkCidrs(List.of(world), false))
+          .as(world)
+          .isInstanceOf(KilnException.class);
+    }
   }
 
   @Test

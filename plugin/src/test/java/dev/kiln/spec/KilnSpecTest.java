@@ -46,7 +46,7 @@ class KilnSpecTest {
                         "hardening.trustedCidrs",
                         "access.uidRange",
                         "hardening.loginGraceTime"))
-        .hasMessage("is 'abc', expected a whole number from 1 to 6");
+        .hasMessage("is 'abc', expected a whole number from 1 to 6 (decimal digits)");
   }
 
   @Test
@@ -71,7 +71,8 @@ class KilnSpecTest {
     assertThatThrownBy(() -> KilnSpec.parse(Map.of("recipes", "debian-12,windows"), base))
         .isInstanceOf(KilnException.class)
         .hasMessageContaining("'debian-12,windows'")
-        .hasMessageContaining("[al2023, debian-12, rhel-9, ubuntu-22.04, ubuntu-24.04]");
+        .hasMessageContaining(
+            "al2023, debian-12, rhel-9, ubuntu-22.04, ubuntu-24.04; unknown: windows");
   }
 
   @Test
@@ -127,18 +128,9 @@ class KilnSpecTest {
     assertThatThrownBy(() -> KilnSpec.parse(Map.of("templatesDir", "nope"), base))
         .isInstanceOfSatisfying(
             InvalidParametersException.class,
-            e -> assertThat(e.problems().get(0).expected()).isEqualTo("an existing directory"));
-  }
-
-  @Test
-  void cidrSyntax() {
-    assertThat(Cidr.isValid("203.0.113.0/24")).isTrue();
-    assertThat(Cidr.isValid("2001:db8::/32")).isTrue();
-    assertThat(Cidr.isValid("::/0")).isTrue();
-    assertThat(Cidr.isValid("256.0.0.0/8")).isFalse();
-    assertThat(Cidr.isValid("10.0.0.0")).isFalse();
-    assertThat(Cidr.isValid("example.com/24")).isFalse();
-    assertThat(Cidr.isValid("2001:db8::1::/64")).isFalse();
-    assertThat(Cidr.isWorld("0.0.0.0/0")).isTrue();
+            e ->
+                assertThat(e.problems().get(0).expected())
+                    .isEqualTo(
+                        "an existing directory (relative to the project) (no such directory)"));
   }
 }
