@@ -269,6 +269,14 @@ class SyncDefectTest(unittest.TestCase):
         self.sync([("bob", other), ("alice", first)], cfg)  # the same person comes back: their UID
         self.assertEqual(self.passwd()["alice"]["uid"], u)
 
+    def test_10_full_uid_range_skips_one_user_not_the_run(self):
+        cfg = self.cfg(uidRange=[200000, 200001])
+        s = self.sync([("alice", "AIDA1"), ("bob", "AIDA2"), ("carol", "AIDA3")], cfg)
+        created = set(self.passwd()) & {"alice", "bob", "carol"}
+        self.assertEqual(len(created), 2)
+        self.assertEqual(s.failures, 1)
+        self.assertEqual(set(self.published()), created)
+
     # 11 -----------------------------------------------------------------------------------------
     def test_11_local_lock_is_not_undone(self):
         self.sync([("alice", "AIDAALICE")])

@@ -135,13 +135,19 @@ def remove_tree_at(dir_fd, name):
         pass
 
 
-def allocated_bytes(path, limit):
+def allocated_bytes(path, limit, seconds):
     """Bytes allocated on disk under `path` (st_blocks: a sparse file counts for its data only),
-    symbolic links not followed, not crossing file systems; stops counting above `limit`."""
+    symbolic links not followed, not crossing file systems; stops counting above `limit`; OSError
+    after `seconds` (millions of small files)."""
+    import time
+
+    end = time.monotonic() + seconds
     total = 0
     dev = os.lstat(path).st_dev
     stack = [path]
     while stack:
+        if time.monotonic() > end:
+            raise OSError("counting the home's size took more than %d s" % seconds)
         with os.scandir(stack.pop()) as it:
             for e in it:
                 st = e.stat(follow_symlinks=False)
@@ -162,7 +168,7 @@ def archive_home(home, archive_dir, name, timeout=None, max_bytes=None):
     timeout = ARCHIVE_TIMEOUT if timeout is None else timeout
     max_bytes = ARCHIVE_MAX_BYTES if max_bytes is None else max_bytes
 
-    size = allocated_bytes(home, max_bytes)
+    size = allocated_bytes(home, max_bytes, timeout)
     if size > max_bytes:
         raise OSError("home uses more than %d bytes" % max_bytes)
     os.makedirs(archive_dir, 0o700, exist_ok=True)

@@ -229,10 +229,13 @@ class Sync(SyncOps):
             retired = dict((int(k), v) for k, v in state["retiredUids"].items())
             for local in sorted(creates):
                 name, user_id = want[local]
-                uid = P.assign_uid(user_id, (lo, hi), taken, retired)
-                gid = grp[local]["gid"] if local in adopt else db.new_gid(uid)
+                try:
+                    uid = P.assign_uid(user_id, (lo, hi), taken, retired)
+                except K.KilnError:  # uidRange full: this user waits, the others go on
+                    uid = None
+                gid = None if uid is None else grp[local]["gid"] if local in adopt else db.new_gid(uid)
                 home = os.path.join(home_base, local)
-                error = "no_free_gid" if gid is None else None
+                error = "no_free_uid" if uid is None else "no_free_gid" if gid is None else None
                 if error is None and not self.dry_run:
                     error = self.build_home(home, uid, gid, built)
                 if error:
