@@ -162,6 +162,22 @@ class SyncDefectTest(unittest.TestCase):
         with open(os.path.join(data, "db")) as f:
             self.assertEqual(f.read(), "precious")
 
+    def test_3_state_of_the_previous_version_is_converted(self):
+        self.sync([("alice", "AIDAALICE"), ("bob", "AIDABOB")])
+        path = os.path.join(self.root, "var/lib/kiln/sync-state.json")
+        import json
+        with open(path) as f:
+            v2 = json.load(f)
+        users = dict((r["local"], {"iamName": r["iamName"], "userId": uid_, "uid": r["uid"], "absentRuns": 0,
+                                   "locked": False}) for uid_, r in v2["accounts"].items())
+        users["bob"].pop("userId")  # a record without its UserId: no longer provably the sync's
+        with open(path, "w") as f:
+            json.dump({"version": 1, "users": users}, f)
+        s = self.sync([])
+        self.assertIn("lock user alice", s.actions)
+        self.assertNotIn("lock user bob", s.actions)
+        self.assertFalse(self.passwd()["bob"]["shell"].endswith("nologin"))
+
     # 4 ------------------------------------------------------------------------------------------
     def test_4_reused_iam_name_does_not_inherit_the_account(self):
         self.sync([("alice", "AIDAOLD")])
