@@ -108,8 +108,12 @@ class SyncOps(object):
             return
         self.ensure_cache_dir()
         path = os.path.join(K.under_root(self.root, self.cfg["cacheDir"]), K.PUBLISHED)
-        K.atomic_write(path, K.dumps({"iamGroups": groups, "sudoGroups": sudo_groups, "accounts": active})
-                       .encode("utf-8"), 0o644)
+        try:
+            K.atomic_write(path, K.dumps({"iamGroups": groups, "sudoGroups": sudo_groups, "accounts": active})
+                           .encode("utf-8"), 0o644)
+        except OSError as e:  # the key command then refuses everyone: fails closed
+            log("published=%s outcome=failed error=%s" % (path, e), "err")
+            self.failures += 1
 
     def forget_cache(self, local):
         try:
