@@ -240,12 +240,15 @@ class SyncDefectTest(unittest.TestCase):
             f.write("localsys:x:500:\n")
         names = ["docker", "ssm-user", "postgres", "systemd-coredump", "lxd", "nobody", "www-data",
                  "fooservice", "foogroup", "localsys", "kiln-keys", "systemd-anything"]
-        s = self.sync([(n, "AIDA%d" % i) for i, n in enumerate(names)] + [("alice", "AIDAALICE")])
+        # kiln-probe-*: the IAM users kiln:verify creates must still get accounts
+        s = self.sync([(n, "AIDA%d" % i) for i, n in enumerate(names)] + [("alice", "AIDAALICE"),
+                                                                         ("kiln-probe-user", "AIDAPROBE")])
         pw = self.passwd()
         self.assertIn("alice", pw)
+        self.assertIn("kiln-probe-user", pw)
         for n in names:
             self.assertFalse(any(a.startswith("add user %s " % n) for a in s.actions), n)
-        self.assertEqual(set(pw) - set(l.split(":")[0] for l in T.BASE_PASSWD.splitlines()), {"alice"})
+        self.assertEqual(set(pw) - set(l.split(":")[0] for l in T.BASE_PASSWD.splitlines()), {"alice", "kiln-probe-user"})
 
     # 9 ------------------------------------------------------------------------------------------
     def test_9_iam_rename_keeps_the_account(self):

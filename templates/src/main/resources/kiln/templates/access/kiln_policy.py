@@ -38,7 +38,7 @@ RESERVED_NAMES = frozenset(
     walinuxagent omsagent nxautomation sssd systemd-resolved fail2ban kiln""".split()
 )
 # Prefixes of service accounts created by tools and packages.
-RESERVED_PREFIXES = ("systemd-", "kiln-")
+RESERVED_PREFIXES = ("systemd-",)
 SYSUSERS_DIRS = ("/usr/lib/sysusers.d", "/etc/sysusers.d", "/run/sysusers.d")
 
 
