@@ -18,10 +18,25 @@ public record BundleLayout(List<Entry> entries) {
   private static final Pattern MODE = Pattern.compile("0[0-7]{3}");
   private static final Pattern OWNER = Pattern.compile("[a-z_][a-z0-9_-]{0,31}");
 
-  /** One output file: its bundle path, its template's name, mode and ownership. */
-  public record Entry(String path, String template, String mode, String owner, String group) {
+  private static final Pattern WHEN = Pattern.compile("hardening\\.[A-Za-z]{1,64}");
+
+  /**
+   * One output file: its bundle path, its template's name, mode and ownership; {@code when}, if not
+   * empty, names a {@code hardening} value that must be set for the file to be in the bundle.
+   */
+  public record Entry(
+      String path, String template, String mode, String owner, String group, String when) {
     public boolean rendered() {
       return template.endsWith(".j2");
+    }
+
+    /** Whether the file belongs in a bundle with this hardening (template view). */
+    public boolean included(Map<String, Object> hardening) {
+      if (when.isEmpty()) {
+        return true;
+      }
+      Object v = hardening.get(when.substring("hardening.".length()));
+      return v != null && !String.valueOf(v).isEmpty() && !Boolean.FALSE.equals(v);
     }
   }
 
@@ -55,6 +70,10 @@ public record BundleLayout(List<Entry> entries) {
       String mode = str(e.get("mode"));
       String owner = e.get("owner") == null ? "root" : str(e.get("owner"));
       String group = e.get("group") == null ? "root" : str(e.get("group"));
+      String when = str(e.get("when"));
+      if (!when.isEmpty() && !WHEN.matcher(when).matches()) {
+        problems.add("files[" + i + "].when: '" + when + "' must name a hardening value");
+      }
       if (!Layers.isSafe(path) || !(path.startsWith("rootfs/") || path.startsWith("packer/"))) {
         problems.add(
             "files["
@@ -73,7 +92,7 @@ public record BundleLayout(List<Entry> entries) {
       if (!OWNER.matcher(owner).matches() || !OWNER.matcher(group).matches()) {
         problems.add("files[" + i + "]: owner and group must be user/group names");
       }
-      entries.add(new Entry(path, template, mode, owner, group));
+      entries.add(new Entry(path, template, mode, owner, group, when));
     }
     if (!problems.isEmpty()) {
       throw new KilnException("bundle.yaml is invalid", problems);

@@ -55,7 +55,11 @@ public final class Renderer {
     BundleLayout layout = BundleLayout.read(templates);
     Map<String, Object> context = context(spec, recipe, layout, kilnVersion);
     List<BundleFile> files = new ArrayList<>();
+    Map<String, Object> hardening = spec.hardening().toTemplateMap();
     for (BundleLayout.Entry e : layout.entries()) {
+      if (!e.included(hardening)) {
+        continue;
+      }
       byte[] source = read(e.template());
       byte[] content =
           e.rendered()
@@ -91,7 +95,8 @@ public final class Renderer {
     ctx.put(
         "files",
         layout.entries().stream()
-            .filter(e -> e.path().startsWith("rootfs/"))
+            .filter(
+                e -> e.path().startsWith("rootfs/") && e.included(spec.hardening().toTemplateMap()))
             .map(
                 e ->
                     Map.<String, Object>of(

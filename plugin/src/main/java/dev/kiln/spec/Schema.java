@@ -7,7 +7,9 @@ import java.util.regex.Pattern;
 
 /**
  * A JSON-Schema subset for recipes: type, required, properties, additionalProperties (false), enum,
- * pattern, items, minItems, minimum, maximum. Returns every violation with its path.
+ * pattern (matching the whole value: recipe strings reach shell scripts and sshd files, so a
+ * pattern that matched a part would let a newline through), items, minItems, minimum, maximum.
+ * Returns every violation with its path.
  */
 public final class Schema {
   private Schema() {}
@@ -31,7 +33,7 @@ public final class Schema {
     }
     if (s.get("pattern") instanceof String re
         && v instanceof String str
-        && !Pattern.compile(re).matcher(str).find()) {
+        && !Pattern.compile(re).matcher(str).matches()) {
       out.add(at + ": '" + str + "' does not match " + re);
     }
     if (v instanceof Number n) {

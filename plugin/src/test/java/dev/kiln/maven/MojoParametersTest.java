@@ -107,4 +107,32 @@ class MojoParametersTest {
         .hasMessageContaining("<skip> (-Dkiln.skip) is 'on'");
     assertThat(base.resolve("target")).doesNotExist();
   }
+
+  @Test
+  void bannerTextIsRenderedToIssueNet() throws Exception {
+    goal(RenderMojo.class, base, Map.of("recipes", "debian-12"), props()).execute();
+    assertThat(base.resolve("target/kiln/debian-12/rootfs/etc/issue.net")).doesNotExist();
+    assertThat(sshd("debian-12")).contains("Banner none");
+    goal(
+            RenderMojo.class,
+            base,
+            Map.of("recipes", "debian-12", "hardening.bannerText", "Authorized use only.\nLogged."),
+            props())
+        .execute();
+    assertThat(base.resolve("target/kiln/debian-12/rootfs/etc/issue.net"))
+        .hasContent("Authorized use only.\nLogged.");
+    assertThat(sshd("debian-12")).contains("Banner /etc/issue.net");
+    assertThatThrownBy(
+            () ->
+                goal(
+                        RenderMojo.class,
+                        base,
+                        Map.of(
+                            "recipes", "debian-12",
+                            "hardening.bannerText", "Hi",
+                            "hardening.banner", "/etc/issue"),
+                        props())
+                    .execute())
+        .hasMessageContaining("<hardening><banner> (-Dkiln.hardening.banner) is '/etc/issue'");
+  }
 }
