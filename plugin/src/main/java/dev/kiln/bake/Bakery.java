@@ -170,31 +170,13 @@ public final class Bakery {
     }
     // Only sandbox recipes can be baked: fail before starting anything.
     for (RecipeBundle b : bundles) {
-      if (!b.sandbox() || !SandboxBakeCloud.SUITES.containsKey(b.id())) {
-        new SandboxBakeCloudCheck().check(b);
-      }
+      SandboxBakeCloud.requireSandboxRecipe(b);
     }
     Path cache =
         req.sandboxCacheDir() != null ? req.sandboxCacheDir() : SandboxSettings.defaultCacheDir();
     String region = req.awsRegion() != null ? req.awsRegion() : "us-east-1";
     Sandbox s = Sandbox.open(cache, region, SandboxBakeCloud.sources(bundles), log::info);
     return new SandboxBakeCloud(s, true, log);
-  }
-
-  /** The recipe check of the sandbox, usable before a sandbox is open. */
-  private static final class SandboxBakeCloudCheck {
-    void check(RecipeBundle b) throws KilnException {
-      throw new KilnException(
-          "recipes",
-          "the sandbox cloud can bake only recipes marked 'sandbox: true' ("
-              + String.join(", ", SandboxBakeCloud.SUITES.keySet())
-              + "), not "
-              + b.id()
-              + "; its bundle was rendered and validated. Choose sandbox recipes with"
-              + " -Dkiln.recipes=debian-12 (or <recipes>), or bake on AWS with -Dkiln.cloud=aws",
-          List.of(),
-          null);
-    }
   }
 
   private List<BakeResult.Image> bakeOne(

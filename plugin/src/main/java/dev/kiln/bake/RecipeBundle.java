@@ -70,8 +70,30 @@ public record RecipeBundle(
     return u == null ? "admin" : u.toString();
   }
 
+  /** Whether the sandbox can bake this recipe: it has a {@code sandbox} section with a suite. */
   public boolean sandbox() {
-    return Boolean.TRUE.equals(recipe.get("sandbox"));
+    return suite() != null;
+  }
+
+  /** The Debian suite the sandbox debootstraps for this recipe, or null. */
+  public String suite() {
+    return recipe.get("sandbox") instanceof Map<?, ?> m && m.get("suite") instanceof String s
+        ? s
+        : null;
+  }
+
+  /** Packages the official image has besides Kiln's (sandbox.basePackages). */
+  public List<String> basePackages() {
+    if (recipe.get("sandbox") instanceof Map<?, ?> m
+        && m.get("basePackages") instanceof List<?> l) {
+      return l.stream().map(String::valueOf).toList();
+    }
+    return List.of();
+  }
+
+  /** Packages the bake upgrades (packages.upgrade). */
+  public List<String> upgradePackages() {
+    return packageList("upgrade");
   }
 
   public String architecture() {
@@ -98,15 +120,15 @@ public record RecipeBundle(
 
   /** Packages the recipe installs (packages.install + packages.upgrade). */
   public List<String> packages() {
-    Object p = recipe.get("packages");
-    java.util.List<String> out = new java.util.ArrayList<>();
-    if (p instanceof Map<?, ?> m) {
-      for (String k : List.of("install", "upgrade")) {
-        if (m.get(k) instanceof List<?> l) {
-          l.forEach(x -> out.add(String.valueOf(x)));
-        }
-      }
-    }
+    java.util.List<String> out = new java.util.ArrayList<>(packageList("install"));
+    out.addAll(packageList("upgrade"));
     return out;
+  }
+
+  private List<String> packageList(String key) {
+    if (recipe.get("packages") instanceof Map<?, ?> m && m.get(key) instanceof List<?> l) {
+      return l.stream().map(String::valueOf).toList();
+    }
+    return List.of();
   }
 }

@@ -28,9 +28,6 @@ import software.amazon.awssdk.services.ec2.model.ResourceType;
  * becomes the registered AMI's image layer.
  */
 final class SandboxBakeCloud implements BakeCloud {
-  /** Debian suites of the recipes the sandbox can bake. */
-  static final Map<String, String> SUITES = Map.of("debian-12", "bookworm");
-
   private final Sandbox sandbox;
   private final boolean ownsSandbox;
   private final AwsClients clients;
@@ -75,15 +72,20 @@ final class SandboxBakeCloud implements BakeCloud {
 
   @Override
   public void check(RecipeBundle b) throws KilnException {
-    if (!b.sandbox() || !SUITES.containsKey(b.id())) {
+    requireSandboxRecipe(b);
+  }
+
+  /** The sandbox bakes only recipes whose {@code sandbox} section names a Debian suite. */
+  static void requireSandboxRecipe(RecipeBundle b) throws KilnException {
+    if (!b.sandbox()) {
       throw new KilnException(
           "recipes",
-          "the sandbox cloud can bake only recipes marked 'sandbox: true' ("
-              + String.join(", ", SUITES.keySet())
-              + "), not "
+          "the sandbox cloud can bake only recipes with a 'sandbox' section (the Debian suite it"
+              + " debootstraps, as debian-12 and debian-13 have), not "
               + b.id()
               + "; its bundle was rendered and validated. Choose sandbox recipes with"
-              + " -Dkiln.recipes=debian-12 (or <recipes>), or bake on AWS with -Dkiln.cloud=aws",
+              + " -Dkiln.recipes=debian-12,debian-13 (or <recipes>), or bake on AWS with"
+              + " -Dkiln.cloud=aws",
           List.of(),
           null);
     }
@@ -95,7 +97,13 @@ final class SandboxBakeCloud implements BakeCloud {
             b.id(),
             id ->
                 new BaseRootfs(
-                    sandbox.cacheDir(), id, SUITES.get(id), b.loginUser(), b.packages()));
+                    sandbox.cacheDir(),
+                    id,
+                    b.suite(),
+                    b.loginUser(),
+                    b.basePackages(),
+                    b.upgradePackages(),
+                    b.packages()));
     base.ensure(log::info);
     return base;
   }
@@ -160,7 +168,9 @@ final class SandboxBakeCloud implements BakeCloud {
         .var("ssh_keypair_name", keyName)
         .var("ssh_private_key_file", key.toString())
         .var("ssh_timeout", "60s")
-        .var("offline", "true")
+        // the builder reaches the base's package repository (BaseRootfs), so provision.sh runs
+        // its online path: apt-get update, the openssh-server upgrade, the installs
+        .var("offline", "false")
         .var("polling_delay_seconds", "1")
         .var("polling_max_attempts", "60")
         .env("AWS_ACCESS_KEY_ID", Emulator.ACCESS_KEY_ID)

@@ -27,6 +27,17 @@ final class SshdCheck {
   static final String KEY_COMMAND_USER = "kiln-keys";
   static final String CONNECTION = "user=kilnprobe,host=probe.example,addr=192.0.2.10";
 
+  /** hardening.md control: every file states what sshd -T shows (scanner-proof files). */
+  static final int FILE_VIEW_CONTROL = 37;
+
+  /** The algorithm keywords of the drop-in and their {@code sshd} map kinds. */
+  private static final Map<String, String> ALGORITHM_KEYWORDS =
+      Map.of(
+          "kexalgorithms", "kex",
+          "ciphers", "ciphers",
+          "macs", "macs",
+          "hostkeyalgorithms", "hostKeyAlgorithms");
+
   /** Drop-ins that a base image or its first boot could add, each trying to undo a control. */
   static final Map<String, String> HOSTILE_DROP_INS =
       Map.of(
@@ -94,7 +105,11 @@ final class SshdCheck {
               "looked in " + renderedDir));
       return findings;
     }
-    findings.addAll(unknownAlgorithms(in));
+    Set<String> newer = new LinkedHashSet<>();
+    findings.addAll(unknownAlgorithms(in, newer));
+    if (!newer.isEmpty()) {
+      in = withoutAlgorithms(in, newer);
+    }
 
     Path tmp = null;
     boolean createdRunSshd = false;
@@ -119,14 +134,41 @@ final class SshdCheck {
       if (stockDropIns instanceof Map<?, ?> m) {
         m.forEach((k, v) -> files.put(String.valueOf(k), String.valueOf(v)));
       }
-      files.putAll(HOSTILE_DROP_INS);
       for (Path p : rendered) {
-        files.put(fileName(p), Files.readString(p, StandardCharsets.UTF_8));
+        files.put(fileName(p), stripAlgorithms(Files.readString(p, StandardCharsets.UTF_8), newer));
       }
-      files.putAll(in.extraSshdDropIns());
       for (Map.Entry<String, String> e : files.entrySet()) {
         Files.writeString(dropIns.resolve(e.getKey()), e.getValue());
       }
+      // What provision.sh does to the image's files at bake time, done here by the same script.
+      Path align = in.bundleDir().resolve("packer/sshd-align.sh");
+      Proc.Result aligned =
+          Proc.run(
+              List.of(
+                  "bash",
+                  align.toString(),
+                  dropIns.resolve(FileView.KILN_DROP_IN).toString(),
+                  tmp.resolve("sshd_config").toString(),
+                  dropIns.toString()),
+              30);
+      if (!aligned.ok()) {
+        findings.add(
+            new Finding(
+                recipe,
+                CHECK + ".fileview",
+                FILE_VIEW_CONTROL,
+                "packer/sshd-align.sh failed on the recipe's stock files (exit "
+                    + aligned.exit()
+                    + ")",
+                aligned.output()));
+        return findings;
+      }
+      Map<String, String> bakeTime = new LinkedHashMap<>(files);
+      // Drop-ins that appear later (cloud-init at first boot, another package) or that a test
+      // adds: the effective values must hold whatever they say.
+      Map<String, String> later = new LinkedHashMap<>(HOSTILE_DROP_INS);
+      later.putAll(in.extraSshdDropIns());
+      files.putAll(later);
       String evidenceFiles = "drop-ins read in order: " + String.join(", ", sorted(files.keySet()));
 
       if (!Files.isDirectory(runSshd)) {
@@ -146,6 +188,10 @@ final class SshdCheck {
         }
       }
       String config = tmp.resolve("sshd_config").toString();
+      findings.addAll(fileView(in, sshd.get(), tmp, bakeTime.keySet(), key));
+      for (Map.Entry<String, String> e : later.entrySet()) {
+        Files.writeString(dropIns.resolve(e.getKey()), e.getValue());
+      }
       Proc.Result t =
           Proc.run(List.of(sshd.get().toString(), "-t", "-f", config, "-h", key.toString()), 30);
       if (!t.ok()) {
@@ -195,6 +241,55 @@ final class SshdCheck {
       Dirs.deleteQuietly(tmp);
     }
     return findings;
+  }
+
+  /**
+   * Control 37: the files as the bake leaves them (stock ones after sshd-align.sh) state what
+   * {@code sshd -T} shows for them.
+   */
+  private static List<Finding> fileView(
+      CheckInput in, Path sshd, Path tmp, java.util.Collection<String> dropInNames, Path key)
+      throws IOException {
+    String evidence =
+        "after packer/sshd-align.sh on the stock sshd_config and drop-ins "
+            + String.join(", ", sorted(new LinkedHashSet<>(dropInNames)));
+    Proc.Result t =
+        Proc.run(
+            List.of(
+                sshd.toString(),
+                "-T",
+                "-f",
+                tmp.resolve("sshd_config").toString(),
+                "-h",
+                key.toString(),
+                "-C",
+                CONNECTION),
+            30);
+    if (!t.ok()) {
+      return List.of(
+          new Finding(
+              in.recipeId(),
+              CHECK + ".fileview",
+              FILE_VIEW_CONTROL,
+              "sshd -T rejects the files as the bake leaves them (exit " + t.exit() + ")",
+              t.output() + "\n" + evidence));
+    }
+    Map<String, String> view = new LinkedHashMap<>();
+    view.put("sshd_config", Files.readString(tmp.resolve("sshd_config")));
+    for (String name : sorted(new LinkedHashSet<>(dropInNames))) {
+      view.put(name, Files.readString(tmp.resolve("sshd_config.d").resolve(name)));
+    }
+    List<Finding> out = new ArrayList<>();
+    for (String d : FileView.divergences(view, parse(t.stdout()))) {
+      out.add(
+          new Finding(
+              in.recipeId(),
+              CHECK + ".fileview",
+              FILE_VIEW_CONTROL,
+              "file view and effective view differ: " + d,
+              evidence));
+    }
+    return out;
   }
 
   /** The stock sshd_config, reading the temporary drop-in directory and the throwaway key. */
@@ -264,6 +359,11 @@ final class SshdCheck {
             "allowtcpforwarding",
             19,
             Boolean.TRUE.equals(h.get("allowTcpForwarding")) ? "yes" : "no"));
+    e.add(
+        new Expect(
+            "disableforwarding",
+            19,
+            Boolean.TRUE.equals(h.get("allowTcpForwarding")) ? "no" : "yes"));
     e.add(new Expect("permittunnel", 19, "no"));
     e.add(new Expect("gatewayports", 19, "no"));
     e.add(new Expect("permituserenvironment", 20, "no"));
@@ -367,8 +467,13 @@ final class SshdCheck {
     return out;
   }
 
-  /** Control 9–12: algorithms the local sshd cannot parse are findings, not crashes. */
-  private List<Finding> unknownAlgorithms(CheckInput in) {
+  /**
+   * Control 9–12: algorithms the local sshd cannot parse are findings, not crashes. When the
+   * recipe's OpenSSH is newer than the local one, the algorithms only the newer version knows (such
+   * as mlkem768x25519-sha256 since 9.9) go into {@code newer} and a note says the rest was checked
+   * here; verify checks the whole list on the candidate.
+   */
+  private List<Finding> unknownAlgorithms(CheckInput in, Set<String> newer) {
     List<Finding> out = new ArrayList<>();
     Optional<Path> ssh = tools.find("ssh");
     Map<String, String> query =
@@ -404,6 +509,30 @@ final class SshdCheck {
       }
       Set<String> known = new LinkedHashSet<>(List.of(r.stdout().strip().split("\\s+")));
       List<String> unknown = wanted.stream().filter(a -> !known.contains(a)).toList();
+      String recipeVersion = CheckInput.string(in.recipe(), "openssh.version");
+      String localVersion = localVersion(ssh.get());
+      if (!unknown.isEmpty()
+          && localVersion != null
+          && recipeVersion != null
+          && compareVersions(recipeVersion, localVersion) > 0
+          && unknown.size() < wanted.size()) {
+        newer.addAll(unknown);
+        out.add(
+            new Finding(
+                in.recipeId(),
+                CHECK + "." + kind,
+                control.get(kind),
+                "note: the local OpenSSH "
+                    + localVersion
+                    + " is older than the recipe's "
+                    + recipeVersion
+                    + " and does not know "
+                    + unknown
+                    + "; the configuration was checked here without them (kiln:verify checks the"
+                    + " whole list on the candidate)",
+                "ssh -Q " + query.get(kind) + " lists " + known.size() + " algorithms"));
+        continue;
+      }
       if (!unknown.isEmpty()) {
         out.add(
             new Finding(
@@ -420,6 +549,59 @@ final class SshdCheck {
       }
     }
     return out;
+  }
+
+  /** {@code in} with {@code drop} removed from its algorithm lists. */
+  private static CheckInput withoutAlgorithms(CheckInput in, Set<String> drop) {
+    Map<String, Object> sshd = new LinkedHashMap<>(in.sshd());
+    for (String kind : ALGORITHM_KEYWORDS.values()) {
+      sshd.put(
+          kind,
+          CheckInput.strings(in.sshd(), kind).stream().filter(a -> !drop.contains(a)).toList());
+    }
+    return new CheckInput(
+        in.bundleDir(), in.recipe(), in.hardening(), sshd, in.access(), in.extraSshdDropIns());
+  }
+
+  /** A drop-in's text with {@code drop} removed from its algorithm lines. */
+  static String stripAlgorithms(String text, Set<String> drop) {
+    if (drop.isEmpty()) {
+      return text;
+    }
+    StringBuilder b = new StringBuilder();
+    for (String line : text.split("\n", -1)) {
+      String[] kv = line.strip().split("\\s+", 2);
+      if (kv.length == 2 && ALGORITHM_KEYWORDS.containsKey(kv[0].toLowerCase(Locale.ROOT))) {
+        List<String> kept =
+            List.of(kv[1].split(",")).stream().filter(a -> !drop.contains(a)).toList();
+        line = kv[0] + " " + String.join(",", kept);
+      }
+      b.append(line).append('\n');
+    }
+    return b.substring(0, b.length() - 1);
+  }
+
+  /** The local OpenSSH's major.minor ({@code ssh -V}), or null. */
+  private static String localVersion(Path ssh) {
+    Proc.Result r = Proc.run(List.of(ssh.toString(), "-V"), 10);
+    var m = java.util.regex.Pattern.compile("OpenSSH_(\\d+\\.\\d+)").matcher(r.output());
+    return m.find() ? m.group(1) : null;
+  }
+
+  /** Compares major.minor versions numerically. */
+  static int compareVersions(String a, String b) {
+    String[] x = a.split("\\.");
+    String[] y = b.split("\\.");
+    for (int i = 0; i < 2; i++) {
+      int c =
+          Integer.compare(
+              Integer.parseInt(x.length > i ? x[i] : "0"),
+              Integer.parseInt(y.length > i ? y[i] : "0"));
+      if (c != 0) {
+        return c;
+      }
+    }
+    return 0;
   }
 
   /** The name of a file listed from a directory, which always has one. */

@@ -89,17 +89,34 @@ public final class Emulator implements AutoCloseable {
     this.bridge = bridge;
   }
 
-  /** Locates moto_server: PATH, then {@code ~/.pyenv/shims}; fails with how to install it. */
+  /** The virtual environment {@code .ci/setup} installs moto into when it is missing. */
+  public static Path kilnVenv() {
+    return SandboxSettings.defaultCacheDir().resolve("venv");
+  }
+
+  /**
+   * Locates moto_server: PATH, then Kiln's virtual environment ({@code .ci/setup}), then {@code
+   * ~/.pyenv/shims}; fails with how to install it.
+   */
   public static Path locateMoto() throws KilnException {
     Path p =
         Procs.which(
-            "moto_server", List.of(Path.of(System.getProperty("user.home"), ".pyenv", "shims")));
+            "moto_server",
+            List.of(
+                kilnVenv().resolve("bin"),
+                Path.of(System.getProperty("user.home"), ".pyenv", "shims")));
     if (p == null) {
       throw new KilnException(
           "cloud",
-          "the sandbox cloud needs the AWS API emulator moto_server, which was not found on PATH or"
-              + " in ~/.pyenv/shims; install it with \"pip install 'moto[server]'\" (Python 3.9+),"
-              + " or use -Dkiln.cloud=aws",
+          "the sandbox cloud needs the AWS API emulator moto_server, which was not found on PATH, in"
+              + " "
+              + kilnVenv().resolve("bin")
+              + " or in ~/.pyenv/shims; install it with 'bash .ci/setup', or with \"python3 -m"
+              + " venv "
+              + kilnVenv()
+              + " && "
+              + kilnVenv().resolve("bin/pip")
+              + " install 'moto[server]'\" (Python 3.9+), or use -Dkiln.cloud=aws",
           List.of(),
           null);
     }

@@ -40,6 +40,7 @@ public final class Instance implements AutoCloseable {
       """
       set -eu
       mode="$1"; lower="$2"; upper="$3"; work="$4"; merged="$5"; rundir="$6"; host="$7"; boot="$8"
+      repo="${9:-}"
       mount -t overlay overlay -o "lowerdir=$lower,upperdir=$upper,workdir=$work" "$merged"
       mount -t proc proc "$merged/proc"
       mount -t tmpfs -o mode=0755,nosuid,nodev tmpfs "$merged/run"
@@ -58,6 +59,19 @@ public final class Instance implements AutoCloseable {
       mount --bind "$rundir" "$merged/run/kiln"
       hostname "$host"
       if [ "$mode" = BUILDER ]; then
+        if [ -n "$repo" ]; then
+          # The base's package repository, read-only, and an apt configuration naming only it; apt's
+          # lists live on a tmpfs. Mounts are not in the upper layer: the image gets none of this.
+          mkdir -p "$merged/run/kiln-repo"
+          mount --bind "$repo" "$merged/run/kiln-repo"
+          mount -o remount,bind,ro "$merged/run/kiln-repo"
+          mount --bind "$rundir/apt-sources.list" "$merged/etc/apt/sources.list"
+          if [ -d "$merged/etc/apt/sources.list.d" ]; then
+            mount -t tmpfs -o mode=0755 tmpfs "$merged/etc/apt/sources.list.d"
+          fi
+          mount -t tmpfs -o mode=0755 tmpfs "$merged/var/lib/apt/lists"
+          mkdir -p "$merged/var/lib/apt/lists/partial"
+        fi
         exec chroot "$merged" /usr/sbin/sshd -D -e -f /run/kiln/sshd_config
       fi
       exec chroot "$merged" /bin/sh -c "$boot"
@@ -112,6 +126,23 @@ public final class Instance implements AutoCloseable {
       List<String> authorizedKeys,
       String bootCommands)
       throws KilnException {
+    return start(mode, ns, lowers, dir, hostname, authorizedKeys, bootCommands, null);
+  }
+
+  /**
+   * Starts an instance; a BUILDER with {@code repo} has that package repository (see {@link
+   * BaseRootfs#repo()}) as its only apt source.
+   */
+  public static Instance start(
+      Mode mode,
+      Netns ns,
+      List<Path> lowers,
+      Path dir,
+      String hostname,
+      List<String> authorizedKeys,
+      String bootCommands,
+      Path repo)
+      throws KilnException {
     Path upper = dir.resolve("upper");
     Path work = dir.resolve("work");
     Path merged = dir.resolve("merged");
@@ -140,6 +171,8 @@ public final class Instance implements AutoCloseable {
                 "-f",
                 run.resolve("ssh_host_ed25519_key").toString()),
             Duration.ofSeconds(20));
+        Files.writeString(
+            run.resolve("apt-sources.list"), BaseRootfs.repoSourcesList(), StandardCharsets.UTF_8);
       }
     } catch (IOException e) {
       throw new KilnException(
@@ -170,7 +203,8 @@ public final class Instance implements AutoCloseable {
                 merged.toString(),
                 run.toString(),
                 hostname,
-                candidateBoot(bootCommands)));
+                candidateBoot(bootCommands),
+                repo == null ? "" : repo.toAbsolutePath().toString()));
     Process p = Procs.start(cmd, log, Map.of("LC_ALL", "C"));
     Instance i = new Instance(ns, dir, p, log);
     i.awaitSshd(Duration.ofSeconds(30));

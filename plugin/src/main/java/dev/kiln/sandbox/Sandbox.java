@@ -236,7 +236,8 @@ public final class Sandbox implements AutoCloseable {
               runDir.resolve(role),
               "kiln-sandbox",
               authorizedKeys,
-              null);
+              null,
+              base.repo());
       resources.push(i);
       return new Builder(i, link, ns);
     }

@@ -19,9 +19,9 @@ public record Recipe(String id, byte[] source, Map<String, Object> data) {
     return strings(section("openssh").get(kind));
   }
 
-  /** Whether the sandbox cloud can bake this recipe for real. */
+  /** Whether the sandbox cloud can bake this recipe for real (it has a {@code sandbox} section). */
   public boolean sandbox() {
-    return Boolean.TRUE.equals(data.get("sandbox"));
+    return data.get("sandbox") instanceof Map;
   }
 
   @SuppressWarnings("unchecked")

@@ -22,7 +22,8 @@ class BundleCheckerTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"al2023", "ubuntu-24.04", "ubuntu-22.04", "debian-12", "rhel-9"})
+  @ValueSource(
+      strings = {"al2023", "ubuntu-24.04", "ubuntu-22.04", "debian-12", "debian-13", "rhel-9"})
   void renderedBundlePassesEveryCheck(String recipe) throws Exception {
     List<Finding> findings = new BundleChecker().check(Bundles.input(spec, recipe));
     assertThat(findings.stream().filter(BundleChecker::failing).map(Finding::describe).toList())

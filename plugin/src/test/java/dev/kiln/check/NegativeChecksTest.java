@@ -49,6 +49,28 @@ class NegativeChecksTest {
   }
 
   @Test
+  void anAlignScriptThatLeavesTheStockFilesAloneIsAFileViewFinding() throws Exception {
+    Path align = debian.bundleDir().resolve("packer/sshd-align.sh");
+    String text = Files.readString(align);
+    try {
+      Files.writeString(align, "#!/usr/bin/env bash\nexit 0\n");
+      List<Finding> findings = new SshdCheck(new Tools()).run(debian);
+      assertThat(findings)
+          .anySatisfy(
+              f -> {
+                assertThat(f.check()).isEqualTo("sshd.fileview");
+                assertThat(f.control()).isEqualTo(37);
+                assertThat(f.message())
+                    .isEqualTo(
+                        "file view and effective view differ: sshd_config does not state"
+                            + " permitrootlogin; 00-kiln-hardening.conf says 'no'");
+              });
+    } finally {
+      Files.writeString(align, text);
+    }
+  }
+
+  @Test
   void weakCipherInTheRenderedDropInIsAFinding() throws Exception {
     Path dropIn = debian.bundleDir().resolve("rootfs/etc/ssh/sshd_config.d/00-kiln-hardening.conf");
     String text = Files.readString(dropIn);

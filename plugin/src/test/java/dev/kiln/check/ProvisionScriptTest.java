@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.kiln.sandbox.BaseRootfs;
-import dev.kiln.sandbox.SandboxSettings;
+import dev.kiln.sandbox.BaseRootfsTest;
 import dev.kiln.spec.KilnSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,30 +16,32 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Runs the rendered provision.sh for real (KILN_OFFLINE=1, in a chroot) on a copy of the sandbox's
- * cached Debian 12 root filesystem into which a hostile cloud-init drop-in and sshd_config line
- * were planted. Builds the sandbox base when it is not cached yet; skipped only when the test is
- * not root.
+ * Runs the rendered provision.sh for real (online, in a chroot) on a copy of the sandbox's cached
+ * Debian 12 root filesystem into which a hostile cloud-init drop-in and sshd_config line were
+ * planted; apt's only source is a copy of the base's package repository. Builds the sandbox base
+ * when it is not cached yet; skipped only when the test is not root.
  */
 class ProvisionScriptTest {
   @TempDir Path dir;
 
-  /** The sandbox's Debian 12 base (built once with debootstrap and cached, as the bake does). */
-  private static Path base() throws Exception {
-    return new BaseRootfs(
-            SandboxSettings.defaultCacheDir(), "debian-12", "bookworm", "admin", List.of())
-        .ensure(System.out::println);
-  }
-
   @Test
   void neutralisesOtherDropInsLocksRootTrimsModuliAndLeavesNoHostKeys() throws Exception {
     assumeTrue("root".equals(System.getProperty("user.name")), "chroot needs root");
-    Path base = base();
-
     KilnSpec spec = Bundles.render(dir.resolve("render"), Map.of("recipes", "debian-12"));
+    BaseRootfs baseRootfs = BaseRootfsTest.forRecipe("debian-12");
+    Path base = baseRootfs.ensure(System.out::println);
     Path root = dir.resolve("root");
     assertThat(Proc.run(List.of("cp", "-a", base.toString(), root.toString()), 120).exit())
         .isZero();
+    // apt's only source: a copy of the base's repository, as the sandbox builder mounts it
+    Path repo = root.resolve(BaseRootfs.REPO_MOUNT.substring(1));
+    Files.createDirectories(repo.getParent());
+    assertThat(
+            Proc.run(List.of("cp", "-a", baseRootfs.repo().toString(), repo.toString()), 120)
+                .exit())
+        .isZero();
+    Files.writeString(root.resolve("etc/apt/sources.list"), BaseRootfs.repoSourcesList());
+    Files.createDirectories(root.resolve("var/lib/apt/lists/partial"));
     assertThat(
             Proc.run(
                     List.of(
@@ -69,7 +71,6 @@ class ProvisionScriptTest {
                 "/usr/bin/env",
                 "-i",
                 "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
-                "KILN_OFFLINE=1",
                 "bash",
                 "/bundle/packer/provision.sh",
                 "/bundle"),
@@ -78,11 +79,27 @@ class ProvisionScriptTest {
             300);
     assertThat(r.exit()).as(r.output()).isZero();
 
+    // the online path ran: the upgrade of openssh-server and the installs from the repository
+    assertThat(r.output()).contains("Unpacking openssh-server").contains("Unpacking fail2ban");
     List<String> config = Files.readAllLines(sshdConfig);
     assertThat(config.get(0)).isEqualTo("Include /etc/ssh/sshd_config.d/*.conf");
-    assertThat(config).noneMatch(l -> l.startsWith("PermitRootLogin"));
+    // scanner-proof: the main file states Kiln's values, other drop-ins agree or lose the line
+    assertThat(config)
+        .filteredOn(l -> l.startsWith("PermitRootLogin"))
+        .containsExactly("PermitRootLogin no");
+    assertThat(config).contains("MaxAuthTries 3", "X11Forwarding no");
     assertThat(Files.readAllLines(dropIns.resolve("50-cloud-init.conf")))
-        .allMatch(l -> l.startsWith("# kiln: neutralised"));
+        .contains("PasswordAuthentication no")
+        .noneMatch(l -> l.startsWith("HostKey") || l.startsWith("AllowGroups"))
+        .noneMatch(l -> l.contains("yes"));
+    Map<String, String> view = new java.util.LinkedHashMap<>();
+    view.put("sshd_config", Files.readString(sshdConfig));
+    try (Stream<Path> s = Files.list(dropIns)) {
+      for (Path p : s.sorted().toList()) {
+        view.put(p.getFileName().toString(), Files.readString(p));
+      }
+    }
+    assertThat(FileView.divergences(view, null)).isEmpty();
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(sshdConfig)))
         .isEqualTo("rw-------");
     assertThat(Files.readAllLines(root.resolve("etc/ssh/moduli")))

@@ -17,7 +17,8 @@ class KilnSpecTest {
     KilnSpec spec = KilnSpec.parse(Map.of(), base);
     assertThat(spec.recipes())
         .extracting(Recipe::id)
-        .containsExactlyInAnyOrder("al2023", "debian-12", "rhel-9", "ubuntu-22.04", "ubuntu-24.04");
+        .containsExactlyInAnyOrder(
+            "al2023", "debian-12", "debian-13", "rhel-9", "ubuntu-22.04", "ubuntu-24.04");
     assertThat(spec.hardening().maxAuthTries()).isEqualTo(3);
     assertThat(spec.hardening().loginGraceTime()).isEqualTo(30);
     assertThat(spec.hardening().fail2banRecidiveBanTime()).isEqualTo(604800);
@@ -72,7 +73,7 @@ class KilnSpecTest {
         .isInstanceOf(KilnException.class)
         .hasMessageContaining("'debian-12,windows'")
         .hasMessageContaining(
-            "al2023, debian-12, rhel-9, ubuntu-22.04, ubuntu-24.04; unknown: windows");
+            "al2023, debian-12, debian-13, rhel-9, ubuntu-22.04, ubuntu-24.04; unknown: windows");
   }
 
   @Test
