@@ -32,6 +32,11 @@ public final class FileView {
 
   private FileView() {}
 
+  /** {@code sshd -T} output parsed: lowercase keyword → every value it printed, in order. */
+  public static Map<String, List<String>> effective(String sshdT) {
+    return SshdCheck.parse(sshdT);
+  }
+
   /** Active {@code keyword value} lines of a configuration text, keywords lowercased. */
   static List<String[]> settings(String text) {
     List<String[]> out = new ArrayList<>();

@@ -80,11 +80,12 @@ public class BaseRootfsTest {
         .isInstanceOf(IllegalArgumentException.class);
   }
 
-  /** Builds (or finds) the real cached base: root only, as CI runs. */
-  @Test
-  void buildsTheDebianBaseOnce() throws Exception {
+  /** Builds (or finds) the real cached bases: root only, as CI runs. */
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"debian-12", "debian-13"})
+  void buildsEachSandboxRecipesBaseOnce(String recipe) throws Exception {
     assumeTrue(Procs.isRoot(), "the sandbox needs root");
-    BaseRootfs base = forRecipe("debian-12");
+    BaseRootfs base = forRecipe(recipe);
     Path dir = base.ensure(System.out::println);
     assertThat(dir.resolve("usr/sbin/sshd")).exists();
     // fail2ban is not in the base: the bake installs it from the repository
@@ -95,6 +96,15 @@ public class BaseRootfsTest {
     assertThat(Files.readString(dir.resolve("etc/sudoers.d/90-cloud-init-users")))
         .contains("admin ALL=(ALL) NOPASSWD:ALL");
     assertThat(dir.resolve("home/admin")).isDirectory();
+    if (recipe.equals("debian-13")) {
+      // systemd-userdbd's key-command drop-in, which the bake must beat (sandbox.basePackages)
+      // a symlink to /usr/lib/systemd/sshd_config.d/ (absolute: read it inside the base)
+      assertThat(dir.resolve("etc/ssh/sshd_config.d/20-systemd-userdb.conf")).isSymbolicLink();
+      assertThat(
+              Files.readString(dir.resolve("usr/lib/systemd/sshd_config.d/20-systemd-userdb.conf")))
+          .contains("AuthorizedKeysCommand /usr/bin/userdbctl ssh-authorized-keys %u");
+      assertThat(dir.resolve("usr/lib/openssh/sshd-session")).exists();
+    }
     try (var s = Files.list(dir.getParent())) {
       assertThat(s.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith(".tmp-"));
     }
