@@ -12,8 +12,10 @@ import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
+import software.amazon.awssdk.services.autoscaling.AutoScalingClient;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 import software.amazon.awssdk.services.iam.IamClient;
+import software.amazon.awssdk.services.ssm.SsmClient;
 
 /**
  * SDK v2 clients on {@link UrlConnectionHttpClient} (small, fast to start), with the endpoint
@@ -66,6 +68,32 @@ public final class AwsClients implements AutoCloseable {
   public Ec2Client ec2(String region) {
     var b =
         Ec2Client.builder()
+            .httpClient(http)
+            .credentialsProvider(credentials)
+            .region(Region.of(region));
+    if (settings.endpoint() != null) {
+      b.endpointOverride(settings.endpoint());
+    }
+    return b.build();
+  }
+
+  /** An SSM client for {@code region} (Parameter Store: publish, rollback, prune). */
+  public SsmClient ssm(String region) {
+    var b =
+        SsmClient.builder()
+            .httpClient(http)
+            .credentialsProvider(credentials)
+            .region(Region.of(region));
+    if (settings.endpoint() != null) {
+      b.endpointOverride(settings.endpoint());
+    }
+    return b.build();
+  }
+
+  /** An Auto Scaling client for {@code region} (instance refresh: rollout). */
+  public AutoScalingClient autoScaling(String region) {
+    var b =
+        AutoScalingClient.builder()
             .httpClient(http)
             .credentialsProvider(credentials)
             .region(Region.of(region));

@@ -386,6 +386,21 @@ public final class ImageCatalog {
    */
   public List<Pruned> prune(List<String> recipes, int keep, boolean dryRun, Consumer<String> log)
       throws KilnException {
+    return prune(recipes, keep, Map.of(), dryRun, log);
+  }
+
+  /**
+   * As {@link #prune(List, int, boolean, Consumer)}, and never an image of {@code published} (image
+   * id → the rules that keep it: parameter labels and versions, launch template versions, sandbox
+   * groups). Logs the rule that kept each image beyond the newest {@code keep}.
+   */
+  public List<Pruned> prune(
+      List<String> recipes,
+      int keep,
+      Map<String, String> published,
+      boolean dryRun,
+      Consumer<String> log)
+      throws KilnException {
     if (keep < 0) {
       throw KilnException.badParameter("prune.keep", keep, "a number of images ≥ 0");
     }
@@ -411,8 +426,15 @@ public final class ImageCatalog {
           Image i = images.get(n);
           if (n < keep) {
             kept.add(i.imageId());
+            log.accept(
+                "Keeping " + i.imageId() + ": one of the newest " + keep + " (<prune><keep>)");
           } else if (inUse.contains(i.imageId())) {
             used.add(i.imageId());
+            log.accept(
+                "Keeping " + i.imageId() + ": used by an instance or a launch template version");
+          } else if (published.containsKey(i.imageId())) {
+            used.add(i.imageId());
+            log.accept("Keeping " + i.imageId() + ": published — " + published.get(i.imageId()));
           } else {
             removed.add(i.imageId());
             log.accept(

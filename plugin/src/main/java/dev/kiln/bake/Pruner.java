@@ -2,16 +2,22 @@ package dev.kiln.bake;
 
 import dev.kiln.aws.AwsSettings;
 import dev.kiln.aws.ImageCatalog;
+import dev.kiln.publish.Prune;
 import dev.kiln.sandbox.Sandbox;
 import dev.kiln.sandbox.SandboxSettings;
+import dev.kiln.spec.CloudSettings;
 import dev.kiln.spec.KilnException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 
-/** {@code kiln:prune}: keep the newest N images per recipe, never one in use. */
+/**
+ * {@code kiln:prune}: keep the newest N images per recipe, never one in use or published ({@link
+ * Prune}).
+ */
 public final class Pruner {
   private Pruner() {}
 
@@ -23,6 +29,7 @@ public final class Pruner {
       String cloud,
       List<String> recipes,
       int keep,
+      int keepPublished,
       boolean dryRun,
       String awsProfile,
       String awsRegion,
@@ -31,10 +38,18 @@ public final class Pruner {
       Consumer<String> log)
       throws KilnException {
     String c = cloud == null || cloud.isBlank() ? Bakery.defaultCloud() : cloud;
+    Map<String, String> published =
+        c.equals("aws") || c.equals("sandbox")
+            ? Prune.byImage(
+                Prune.protectedImages(
+                    new CloudSettings(c, awsProfile, awsRegion, awsEndpoint, sandboxCacheDir),
+                    keepPublished,
+                    log))
+            : Map.of();
     if (c.equals("aws")) {
       try (AwsBakeCloud aws =
           new AwsBakeCloud(new AwsSettings(awsProfile, awsRegion, awsEndpoint, null, null))) {
-        return aws.catalog(aws.primaryRegion()).prune(recipes, keep, dryRun, log);
+        return aws.catalog(aws.primaryRegion()).prune(recipes, keep, published, dryRun, log);
       }
     }
     if (!c.equals("sandbox")) {
@@ -44,7 +59,8 @@ public final class Pruner {
     try (Sandbox s =
             Sandbox.open(cache, awsRegion != null ? awsRegion : "us-east-1", List.of(), log);
         SandboxBakeCloud sc = new SandboxBakeCloud(s, false, BakeLog.of(log))) {
-      List<ImageCatalog.Pruned> out = sc.catalog(s.region()).prune(recipes, keep, dryRun, log);
+      List<ImageCatalog.Pruned> out =
+          sc.catalog(s.region()).prune(recipes, keep, published, dryRun, log);
       if (!dryRun) {
         List<String> removed = new ArrayList<>();
         out.forEach(p -> removed.addAll(p.removed()));

@@ -438,7 +438,8 @@ public final class Launcher {
     }
   }
 
-  static void write(Path file, Map<String, Object> doc) throws KilnException {
+  /** Writes {@code doc} as JSON to {@code file} atomically (temp file + rename). */
+  public static void write(Path file, Map<String, Object> doc) throws KilnException {
     writeText(file, Json.write(doc));
   }
 

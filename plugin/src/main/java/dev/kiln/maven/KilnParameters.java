@@ -191,6 +191,10 @@ abstract class KilnParameters extends org.apache.maven.plugin.AbstractMojo {
    *       whole number from 0 to 1000 (decimal digits).
    *   <li>&lt;dryRun&gt; (-Dkiln.prune.dryRun, default false): Only lists what would be removed.
    *       Form: true or false (any case).
+   *   <li>&lt;keepPublished&gt; (-Dkiln.prune.keepPublished, default 5): Images of the newest this
+   *       many versions of each aws:ec2:image parameter are kept (so are those of labelled
+   *       versions, launch template versions and sandbox groups). Form: a whole number from 0 to
+   *       100 (decimal digits).
    * </ul>
    *
    * @since 0.1.0
@@ -209,6 +213,77 @@ abstract class KilnParameters extends org.apache.maven.plugin.AbstractMojo {
    * @since 0.1.0
    */
   @Parameter Map<String, Object> policy;
+
+  /**
+   * The &lt;publish&gt; element. Each nested parameter is also the property
+   * -Dkiln.publish.&lt;name&gt;, which wins over the POM:
+   *
+   * <ul>
+   *   <li>&lt;skip&gt; (-Dkiln.publish.skip, default false): Skips kiln:publish. Form: true or
+   *       false (any case).
+   *   <li>&lt;parameter&gt; (-Dkiln.publish.parameter, default
+   *       /kiln/&lt;groupId&gt;/&lt;artifactId&gt;/&#123;recipe&#125;): The SSM parameter
+   *       (aws:ec2:image) that gets a version per published image. Form: an SSM parameter name such
+   *       as /kiln/team/app/&#123;recipe&#125;: letters, digits, _ . - and /, at most 15 levels,
+   *       not starting with aws or ssm (&#123;recipe&#125; is the recipe id).
+   *   <li>&lt;label&gt; (-Dkiln.publish.label, default latest): The label kiln:publish moves to
+   *       each new version. Form: a label of 1 to 100 letters, digits, . _ -, not starting with a
+   *       digit, aws or ssm.
+   *   <li>&lt;launchTemplate&gt; (-Dkiln.publish.launchTemplate, default none): A launch template
+   *       that gets a version with the explicit image id (sandbox: created). Form: a launch
+   *       template id (lt- and 17 hex digits) or name (3 to 128 of letters, digits, ( ) . - / _).
+   *   <li>&lt;setDefault&gt; (-Dkiln.publish.setDefault, default false): Makes that launch template
+   *       version the default. Form: true or false (any case).
+   *   <li>&lt;timeout&gt; (-Dkiln.publish.timeout, default 120s): How long to wait until a new
+   *       parameter version is readable. Form: a duration from 1s to 1h: a number of seconds, or
+   *       with a unit s, m, h, d or w (30s, 10m, 1h).
+   * </ul>
+   *
+   * @since 0.1.0
+   */
+  @Parameter Map<String, Object> publish;
+
+  /**
+   * The &lt;rollout&gt; element. Each nested parameter is also the property
+   * -Dkiln.rollout.&lt;name&gt;, which wins over the POM:
+   *
+   * <ul>
+   *   <li>&lt;skip&gt; (-Dkiln.rollout.skip, default false): Skips kiln:rollout. Form: true or
+   *       false (any case).
+   *   <li>&lt;group&gt; (-Dkiln.rollout.group, default none): The Auto Scaling group (AWS) or
+   *       sandbox group that kiln:rollout and kiln:rollback replace. Form: a group name: a letter
+   *       or digit, then up to 127 letters, digits, . _ -.
+   *   <li>&lt;size&gt; (-Dkiln.rollout.size, default 2): Sandbox: the group's number of instances.
+   *       Form: a whole number from 1 to 20 (decimal digits).
+   *   <li>&lt;minHealthyPercentage&gt; (-Dkiln.rollout.minHealthyPercentage, default 90): Instances
+   *       kept healthy during a rollout, in percent. Form: a whole number from 0 to 100 (decimal
+   *       digits).
+   *   <li>&lt;autoRollback&gt; (-Dkiln.rollout.autoRollback, default false): AWS: rolls a failed
+   *       instance refresh back. Form: true or false (any case).
+   *   <li>&lt;alarms&gt; (-Dkiln.rollout.alarms, default none): AWS: CloudWatch alarms that fail
+   *       the instance refresh (needs autoRollback). Form: a comma-separated list, each a
+   *       CloudWatch alarm name (letters, digits and . _ : / # + = &#64; -).
+   *   <li>&lt;timeout&gt; (-Dkiln.rollout.timeout, default 3600s): AWS: how long the instance
+   *       refresh may take. Form: a duration from 10s to 1d: a number of seconds, or with a unit s,
+   *       m, h, d or w (30s, 10m, 1h).
+   * </ul>
+   *
+   * @since 0.1.0
+   */
+  @Parameter Map<String, Object> rollout;
+
+  /**
+   * The &lt;rollback&gt; element. Each nested parameter is also the property
+   * -Dkiln.rollback.&lt;name&gt;, which wins over the POM:
+   *
+   * <ul>
+   *   <li>&lt;skip&gt; (-Dkiln.rollback.skip, default false): Skips kiln:rollback. Form: true or
+   *       false (any case).
+   * </ul>
+   *
+   * @since 0.1.0
+   */
+  @Parameter Map<String, Object> rollback;
 
   /**
    * The &lt;hardening&gt; element. Each nested parameter is also the property

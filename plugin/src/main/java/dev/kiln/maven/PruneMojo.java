@@ -11,7 +11,8 @@ import org.apache.maven.plugins.annotations.Mojo;
 
 /**
  * Deregisters old Kiln AMIs and deletes their snapshots: keeps the newest {@code keep} per recipe
- * (tag {@code kiln:recipe}, by creation date), never one used by an instance or a launch template.
+ * (tag {@code kiln:recipe}, by creation date), never one used by an instance or a launch template,
+ * never one published (labelled or recent parameter versions, launch template versions, groups).
  *
  * @since 0.1.0
  */
@@ -32,6 +33,7 @@ public class PruneMojo extends AbstractKilnMojo {
             c.cloud(),
             v.strings("recipes"),
             v.integer("prune.keep"),
+            v.integer("prune.keepPublished"),
             dryRun,
             c.awsProfile(),
             c.awsRegion(),

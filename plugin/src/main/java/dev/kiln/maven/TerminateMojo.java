@@ -1,6 +1,7 @@
 package dev.kiln.maven;
 
 import dev.kiln.launch.Launcher;
+import dev.kiln.publish.Releases;
 import dev.kiln.spec.KilnException;
 import dev.kiln.spec.KilnSpec;
 import dev.kiln.spec.ParameterValues;
@@ -11,7 +12,8 @@ import org.apache.maven.plugins.annotations.Mojo;
 /**
  * Removes everything kiln:launch made (recorded in {@code target/kiln/instance.json}) and lists it;
  * does nothing when nothing is recorded, so it can run again. With {@code -Dkiln.launch.keep} the
- * candidate is left running and the goal says how to reach and remove it.
+ * candidate is left running and the goal says how to reach and remove it. With {@code
+ * -Dkiln.rollout.group=NAME} it removes that sandbox group instead.
  *
  * @since 0.1.0
  */
@@ -26,6 +28,10 @@ public class TerminateMojo extends AbstractKilnMojo {
   @Override
   protected void run(ParameterValues v, KilnSpec spec) throws KilnException {
     Path out = spec.outputDir();
+    if (v.string("rollout.group") != null) {
+      Releases.terminateGroup(cloudSettings(), v.string("rollout.group"), getLog()::info);
+      return;
+    }
     if (v.bool("launch.keep")) {
       var rec = Launcher.running(out);
       if (rec.isPresent()) {

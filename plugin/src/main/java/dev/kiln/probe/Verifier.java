@@ -3,6 +3,7 @@ package dev.kiln.probe;
 import dev.kiln.check.BundleChecker;
 import dev.kiln.check.CheckInput;
 import dev.kiln.launch.Launcher;
+import dev.kiln.publish.VerifiedMark;
 import dev.kiln.sandbox.CandidateSandbox;
 import dev.kiln.spec.KilnException;
 import dev.kiln.spec.KilnFailure;
@@ -151,6 +152,8 @@ public final class Verifier {
               + ")",
           details);
     }
+    // Publish (this build or a later one) and rollback recognise a verified image by this tag.
+    VerifiedMark.mark(rec, dir.resolve(Report.JUNIT), log);
     return r;
   }
 

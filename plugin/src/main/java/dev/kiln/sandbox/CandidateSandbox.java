@@ -111,6 +111,24 @@ public final class CandidateSandbox {
       Consumer<State> persist,
       Consumer<String> log)
       throws KilnException {
+    return launch(cacheDir, amiId, region, iamRole, timeout, true, persist, log);
+  }
+
+  /**
+   * As above; without {@code emulator} the instance gets no AWS API emulator of its own (a group
+   * instance: nothing probes its IAM users, and a moto per instance would cost a CPU-second and
+   * ≈100 MB each). Its boot-time user sync then fails closed: no IAM user becomes local.
+   */
+  public static State launch(
+      Path cacheDir,
+      String amiId,
+      String region,
+      String iamRole,
+      Duration timeout,
+      boolean emulator,
+      Consumer<State> persist,
+      Consumer<String> log)
+      throws KilnException {
     Sandbox.requireRoot();
     Emulator.locateMoto();
     for (String tool : List.of("socat", "nsenter", "unshare")) {
@@ -180,8 +198,12 @@ public final class CandidateSandbox {
                 }
               },
               "kiln-candidate-emulator");
-      background[0] = starter;
-      starter.start();
+      if (emulator) {
+        background[0] = starter;
+        starter.start();
+      } else {
+        emu.complete("none");
+      }
 
       Imds.start(vm, s.dir.resolve("imds.log"), region, iamRole, s.instanceId);
       step.accept("  IMDSv2 endpoint on " + Imds.ADDRESS + " in " + vm.name());
@@ -225,7 +247,9 @@ public final class CandidateSandbox {
       if (e instanceof RuntimeException r) {
         throw r;
       }
-      step.accept("  AWS API emulator up (pid " + ((Emulator) e).motoPid() + ")");
+      if (e instanceof Emulator up) {
+        step.accept("  AWS API emulator up (pid " + up.motoPid() + ")");
+      }
 
       for (String src : SOURCE_ORDER) {
         String sock = s.dir.resolve(src + ".sock").toString();

@@ -164,7 +164,7 @@ public final class Procs {
     return null;
   }
 
-  static String tail(String s) {
+  public static String tail(String s) {
     String[] lines = s.split("\n");
     int from = Math.max(0, lines.length - 30);
     return String.join("\n", java.util.Arrays.copyOfRange(lines, from, lines.length));

@@ -273,7 +273,16 @@ class SandboxBakeTest {
     // two debian-12 images exist now (first bake, changed template)
     var dry =
         Pruner.prune(
-            "sandbox", List.of("debian-12"), 1, true, null, null, null, cache, System.out::println);
+            "sandbox",
+            List.of("debian-12"),
+            1,
+            5,
+            true,
+            null,
+            null,
+            null,
+            cache,
+            System.out::println);
     assertThat(dry)
         .singleElement()
         .satisfies(
@@ -287,6 +296,7 @@ class SandboxBakeTest {
             "sandbox",
             List.of("debian-12"),
             1,
+            5,
             false,
             null,
             null,

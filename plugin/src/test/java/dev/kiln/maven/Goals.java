@@ -23,7 +23,10 @@ final class Goals {
           VerifyMojo.class,
           TerminateMojo.class,
           PruneMojo.class,
-          PolicyMojo.class);
+          PolicyMojo.class,
+          PublishMojo.class,
+          RolloutMojo.class,
+          RollbackMojo.class);
 
   /**
    * A configured goal: {@code pom} keys are paths ({@code hardening.maxAuthTries} goes into the
