@@ -39,7 +39,7 @@ public final class Types {
   private static final Pattern UID_RANGE = Pattern.compile("([1-9][0-9]{3,9})-([1-9][0-9]{3,9})");
   private static final Pattern URL =
       Pattern.compile(
-          "https?://([A-Za-z0-9]([A-Za-z0-9-]{0,62}\\.?)*|\\[[0-9A-Fa-f:.]{2,45}\\])"
+          "https?://([A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?|\\[[0-9A-Fa-f:.]{2,45}\\])"
               + "(:[1-9][0-9]{0,4})?(/[A-Za-z0-9._~/-]{0,200})?");
   private static final Pattern LOCAL_NAME = Pattern.compile("[a-z_][a-z0-9_-]{0,31}");
 
@@ -372,7 +372,7 @@ public final class Types {
             "https://exa mple.com",
             "example.com"),
         (t, b) -> {
-          if (!URL.matcher(t).matches()) {
+          if (t.length() > 2048 || !URL.matcher(t).matches()) {
             throw new ValueType.Invalid(null);
           }
           return t.endsWith("/") ? t.substring(0, t.length() - 1) : t;
