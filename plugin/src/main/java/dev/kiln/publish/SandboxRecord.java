@@ -130,6 +130,24 @@ public final class SandboxRecord {
     }
   }
 
+  /**
+   * Forgets a parameter and a launch template (the sandbox has no other way to delete them; tests
+   * use it so that their releases do not pile up in the user's cache and keep images from prune).
+   */
+  @SuppressWarnings("unchecked")
+  public void forget(String parameter, String template) throws KilnException {
+    Map<String, Object> doc = new LinkedHashMap<>(read());
+    Map<String, Object> params =
+        new LinkedHashMap<>((Map<String, Object>) doc.getOrDefault("parameters", Map.of()));
+    Map<String, Object> lts =
+        new LinkedHashMap<>((Map<String, Object>) doc.getOrDefault("templates", Map.of()));
+    params.remove(parameter);
+    lts.remove(template);
+    doc.put("parameters", params);
+    doc.put("templates", lts);
+    write(doc);
+  }
+
   /** Records the emulator's image parameters and launch templates (atomically, under a lock). */
   public void save(SsmClient ssm, Ec2Client ec2) throws KilnException {
     Parameters parameters = new Parameters(ssm);
@@ -168,6 +186,10 @@ public final class SandboxRecord {
     Map<String, Object> doc = new LinkedHashMap<>();
     doc.put("parameters", params);
     doc.put("templates", lts);
+    write(doc);
+  }
+
+  private void write(Map<String, Object> doc) throws KilnException {
     try {
       Files.createDirectories(dir);
       try (FileChannel ch =

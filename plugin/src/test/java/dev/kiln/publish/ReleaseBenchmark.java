@@ -93,6 +93,8 @@ class ReleaseBenchmark {
       }
     } finally {
       Releases.terminateGroup(cloud, group, System.out::println);
+      new SandboxRecord(ReleaseSandboxTest.CACHE)
+          .forget("/kiln/bench/" + id + "/debian-12", "kiln-bench-" + id);
     }
     StringBuilder md = new StringBuilder("| step | ms |\n|---|---:|\n");
     t.forEach((k, v) -> md.append("| ").append(k).append(" | ").append(v).append(" |\n"));

@@ -253,6 +253,7 @@ class ReleaseSandboxTest {
     } finally {
       List<SandboxGroup.Member> members = SandboxGroup.load(CACHE, group, "us-east-1").members();
       Releases.terminateGroup(cloud, group, System.out::println);
+      new SandboxRecord(CACHE).forget(name, template);
       for (SandboxGroup.Member m : members) {
         assertThat(CandidateSandbox.leftovers(m.sandbox())).isEmpty();
       }
