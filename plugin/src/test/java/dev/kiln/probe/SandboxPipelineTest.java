@@ -22,6 +22,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -104,7 +105,8 @@ class SandboxPipelineTest {
     assertThat(p.getProperty("kiln.instance.port")).isEqualTo(Integer.toString(l.port()));
     CandidateSandbox.State state = stateOf(out);
     try {
-      assertThat(CandidateSandbox.banner(l.port())).startsWith("SSH-2.0-OpenSSH_9.2");
+      assertThat(CandidateSandbox.banner(l.port()))
+          .startsWith("SSH-2.0-OpenSSH_" + spec.recipes().get(0).opensshVersion());
       // the sandbox-only jail override is in the instance's upper layer, not in the image layer
       assertThat(state.dir.resolve("vm/upper/etc/fail2ban/jail.d/zz-kiln-sandbox.local")).exists();
       assertThat(
@@ -113,6 +115,8 @@ class SandboxPipelineTest {
                   .resolve(ami)
                   .resolve("layer/etc/fail2ban/jail.d/zz-kiln-sandbox.local"))
           .doesNotExist();
+
+      scannersReadingFilesSeeTheHardenedValues(state);
 
       Verifier.Result r = Verifier.verify(out, spec, System.out::println);
       assertThat(r.controls())
@@ -157,6 +161,55 @@ class SandboxPipelineTest {
     assertThat(out.resolve(Launcher.PROPERTIES)).doesNotExist();
     // idempotent
     assertThat(Launcher.terminate(out, System.out::println)).isEmpty();
+  }
+
+  /** CIS SSH keywords and the values Kiln's defaults give them (docs/hardening.md). */
+  static final Map<String, String> CIS_VALUES =
+      Map.ofEntries(
+          Map.entry("PermitRootLogin", "no"),
+          Map.entry("MaxAuthTries", "3"),
+          Map.entry("IgnoreRhosts", "yes"),
+          Map.entry("PermitEmptyPasswords", "no"),
+          Map.entry("PermitUserEnvironment", "no"),
+          Map.entry("HostbasedAuthentication", "no"),
+          Map.entry("ClientAliveInterval", "300"),
+          Map.entry("ClientAliveCountMax", "3"),
+          Map.entry("MaxSessions", "10"),
+          Map.entry("LoginGraceTime", "30"),
+          Map.entry("MaxStartups", "10:30:60"),
+          Map.entry("LogLevel", "VERBOSE"),
+          Map.entry("X11Forwarding", "no"),
+          Map.entry("DisableForwarding", "yes"),
+          Map.entry("GSSAPIAuthentication", "no"),
+          Map.entry("UsePAM", "yes"));
+
+  /**
+   * Greps the booted image's files as file-reading scanners do: one reads only sshd_config and
+   * wants the keyword there with the value, the other reads every file and wants every occurrence
+   * to carry it.
+   */
+  static void scannersReadingFilesSeeTheHardenedValues(CandidateSandbox.State state)
+      throws Exception {
+    for (Map.Entry<String, String> e : CIS_VALUES.entrySet()) {
+      String grep = " | grep -iE '^[[:space:]]*" + e.getKey() + "[[:space:]]' | awk '{ print $2 }'";
+      String mainOnly =
+          CandidateSandbox.exec(state, "cat /etc/ssh/sshd_config" + grep, Duration.ofSeconds(20))
+              .output();
+      assertThat(mainOnly.lines().toList())
+          .as(e.getKey() + " in /etc/ssh/sshd_config alone")
+          .isNotEmpty()
+          .allMatch(v -> v.equalsIgnoreCase(e.getValue()));
+      String everyFile =
+          CandidateSandbox.exec(
+                  state,
+                  "cat /etc/ssh/sshd_config /etc/ssh/sshd_config.d/*.conf" + grep,
+                  Duration.ofSeconds(20))
+              .output();
+      assertThat(everyFile.lines().toList())
+          .as(e.getKey() + " in every sshd file")
+          .isNotEmpty()
+          .allMatch(v -> v.equalsIgnoreCase(e.getValue()));
+    }
   }
 
   @Test
