@@ -18,11 +18,13 @@ public record BundleLayout(List<Entry> entries) {
   private static final Pattern MODE = Pattern.compile("0[0-7]{3}");
   private static final Pattern OWNER = Pattern.compile("[a-z_][a-z0-9_-]{0,31}");
 
-  private static final Pattern WHEN = Pattern.compile("hardening\\.[A-Za-z]{1,64}");
+  private static final Pattern WHEN =
+      Pattern.compile("[A-Za-z_][A-Za-z0-9_]{0,63}(\\.[A-Za-z_][A-Za-z0-9_]{0,63}){0,4}");
 
   /**
    * One output file: its bundle path, its template's name, mode and ownership; {@code when}, if not
-   * empty, names a {@code hardening} value that must be set for the file to be in the bundle.
+   * empty, names a template variable ({@code hardening.bannerText}, {@code waysIn.breakGlass}) that
+   * must be set (not null, not empty, not false) for the file to be in the bundle at all.
    */
   public record Entry(
       String path, String template, String mode, String owner, String group, String when) {
@@ -30,15 +32,19 @@ public record BundleLayout(List<Entry> entries) {
       return template.endsWith(".j2");
     }
 
-    /** Whether the file belongs in a bundle with this hardening (template view). */
-    public boolean included(Map<String, Object> hardening) {
+    /** Whether the file belongs in a bundle rendered with these template variables. */
+    public boolean included(Map<String, Object> context) {
       if (when.isEmpty()) {
         return true;
       }
-      Object v = hardening.get(when.substring("hardening.".length()));
+      Object v = context;
+      for (String k : when.split("\\.")) {
+        v = v instanceof Map<?, ?> m ? m.get(k) : null;
+      }
       return v != null && !String.valueOf(v).isEmpty() && !Boolean.FALSE.equals(v);
     }
   }
+
 
   static BundleLayout read(Layers templates) throws KilnException {
     Object doc;
@@ -72,7 +78,7 @@ public record BundleLayout(List<Entry> entries) {
       String group = e.get("group") == null ? "root" : str(e.get("group"));
       String when = str(e.get("when"));
       if (!when.isEmpty() && !WHEN.matcher(when).matches()) {
-        problems.add("files[" + i + "].when: '" + when + "' must name a hardening value");
+        problems.add("files[" + i + "].when: '" + when + "' must name a template variable");
       }
       if (!Layers.isSafe(path) || !(path.startsWith("rootfs/") || path.startsWith("packer/"))) {
         problems.add(

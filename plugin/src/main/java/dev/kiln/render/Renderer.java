@@ -52,14 +52,21 @@ public final class Renderer {
 
   /** Renders one recipe's bundle in memory. */
   public Bundle render(KilnSpec spec, Recipe recipe, String kilnVersion) throws KilnException {
-    BundleLayout layout = BundleLayout.read(templates);
-    Map<String, Object> context = context(spec, recipe, layout, kilnVersion);
+    Map<String, Object> context = context(spec, recipe, kilnVersion);
+    // Files whose `when` is unset (break-glass without its CA, ...) are not rendered at all.
+    List<BundleLayout.Entry> entries =
+        BundleLayout.read(templates).entries().stream().filter(e -> e.included(context)).toList();
+    context.put(
+        "files",
+        entries.stream()
+            .filter(e -> e.path().startsWith("rootfs/"))
+            .map(
+                e ->
+                    Map.<String, Object>of(
+                        "path", e.path(), "mode", e.mode(), "owner", e.owner(), "group", e.group()))
+            .toList());
     List<BundleFile> files = new ArrayList<>();
-    Map<String, Object> hardening = spec.hardening().toTemplateMap();
-    for (BundleLayout.Entry e : layout.entries()) {
-      if (!e.included(hardening)) {
-        continue;
-      }
+    for (BundleLayout.Entry e : entries) {
       byte[] source = read(e.template());
       byte[] content =
           e.rendered()
@@ -84,24 +91,14 @@ public final class Renderer {
     }
   }
 
-  private static Map<String, Object> context(
-      KilnSpec spec, Recipe recipe, BundleLayout layout, String kilnVersion) {
+  private static Map<String, Object> context(KilnSpec spec, Recipe recipe, String kilnVersion) {
     Map<String, Object> ctx = new LinkedHashMap<>();
     ctx.put("recipe", recipe.data());
     ctx.put("hardening", spec.hardening().toTemplateMap());
     ctx.put("sshd", spec.sshdByRecipe().get(recipe.id()));
     ctx.put("access", spec.access().toMap());
     ctx.put("access_json", Json.write(spec.access().toMap()).stripTrailing());
-    ctx.put(
-        "files",
-        layout.entries().stream()
-            .filter(
-                e -> e.path().startsWith("rootfs/") && e.included(spec.hardening().toTemplateMap()))
-            .map(
-                e ->
-                    Map.<String, Object>of(
-                        "path", e.path(), "mode", e.mode(), "owner", e.owner(), "group", e.group()))
-            .toList());
+    ctx.put("waysIn", spec.waysIn().toTemplateMap());
     ctx.put("kiln", Map.of("version", kilnVersion));
     return ctx;
   }

@@ -14,6 +14,7 @@ public record KilnSpec(
     List<Recipe> recipes,
     Hardening hardening,
     Access access,
+    WaysIn waysIn,
     Map<String, Map<String, Object>> sshdByRecipe,
     Path templatesDir,
     Path outputDir) {
@@ -35,6 +36,7 @@ public record KilnSpec(
     List<InvalidParametersException.Problem> problems = new ArrayList<>();
     Hardening hardening = Hardening.from(v, problems);
     Access access = Access.from(v);
+    WaysIn waysIn = WaysIn.from(v, problems);
     RecipeCatalog catalog = new RecipeCatalog(v.path("recipesDir"));
     List<String> known = catalog.ids();
     List<String> ids = v.isSet("recipes") ? v.strings("recipes") : known;
@@ -56,11 +58,12 @@ public record KilnSpec(
     Map<String, Map<String, Object>> sshd = new LinkedHashMap<>();
     for (Recipe r : recipes) {
       sshd.put(r.id(), SshdAlgorithms.resolve(r, hardening, problems));
+      waysIn.checkRecipe(problems, r);
     }
     if (!problems.isEmpty()) {
       throw new InvalidParametersException(problems);
     }
     return new KilnSpec(
-        recipes, hardening, access, sshd, v.path("templatesDir"), v.path("outputDir"));
+        recipes, hardening, access, waysIn, sshd, v.path("templatesDir"), v.path("outputDir"));
   }
 }

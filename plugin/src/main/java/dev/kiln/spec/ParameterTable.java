@@ -248,6 +248,33 @@ public final class ParameterTable {
         "false",
         "Also reads the group lists from the instance's EC2 tags.");
 
+    // <access><breakGlass>, <instanceConnect>, <sessionManager>: the ways in besides IAM keys.
+    since(
+        WaysIn.CA,
+        WaysIn.caPublicKey(),
+        null,
+        "none",
+        "The CA whose user certificates open the break-glass account (its public key file).");
+    since(
+        WaysIn.USER,
+        WaysIn.accountName(),
+        WaysIn.DEFAULT_USER,
+        WaysIn.DEFAULT_USER,
+        "The break-glass account, also the certificate principal it accepts.");
+    since(WaysIn.SUDO, Types.bool(), "true", "true", "Whether the break-glass account has sudo.");
+    since(
+        WaysIn.INSTANCE_CONNECT,
+        Types.oneOf("off", "chain"),
+        "off",
+        "off",
+        "chain: after the IAM keys, the recipe's EC2 Instance Connect helper's keys.");
+    since(
+        WaysIn.SESSION_MANAGER,
+        Types.bool(),
+        "false",
+        "false",
+        "Keeps or installs the SSM agent and enables it (Session Manager).");
+
     // <aws>, <sandbox>: how to reach a cloud.
     String sdk = "the AWS SDK's default chain";
     auto(
@@ -341,6 +368,12 @@ public final class ParameterTable {
         PathTypes.existingFile(),
         "none",
         "AWS: the private key of that user's Active IAM SSH key.");
+    since(
+        WaysIn.CA_KEY,
+        PathTypes.existingFile(),
+        null,
+        "none",
+        "The break-glass CA's private key, which break-glass-login issues certificates with.");
     p("prune.keep", Types.integer(0, 1000), "3", "How many images to keep per recipe.");
     p("prune.dryRun", Types.bool(), "false", "Only lists what would be removed.");
     p(
@@ -436,6 +469,11 @@ public final class ParameterTable {
 
   private static void auto(String path, ValueType type, String defaultText, String doc) {
     p(path, type, null, defaultText, doc, V010);
+  }
+
+  private static void since(
+      String path, ValueType type, String dflt, String defaultText, String doc) {
+    p(path, type, dflt, defaultText, doc, V020);
   }
 
   /** Adds a row; a null {@code dflt} means the default is computed, as {@code defaultText} says. */

@@ -88,7 +88,7 @@ class NegativeChecksTest {
 
   @Test
   void hostileDropInsAreReadAndLoseToKilns() {
-    // The hostile drop-ins would win if Kiln's drop-in were missing: prove they are really read.
+    // The hostile drop-ins would win if Kiln's drop-ins were missing: prove they are really read.
     CheckInput in =
         new CheckInput(
             debian.bundleDir(),
@@ -96,7 +96,7 @@ class NegativeChecksTest {
             debian.hardening(),
             debian.sshd(),
             debian.access(),
-            Map.of("00-kiln-hardening.conf", "# emptied\n"));
+            Map.of("00-kiln-hardening.conf", "# emptied\n", "00-kiln-slot.conf", "# emptied\n"));
     List<String> found = checks(new SshdCheck(new Tools()).run(in));
     assertThat(found)
         .contains(

@@ -70,6 +70,8 @@ for f in "$dropin_dir"/*; do
   [ -e "$f" ] || continue
   [ "$(cd "$(dirname "$f")" && pwd -P)/$(basename "$f")" = "$(cd "$(dirname "$kiln_dropin")" && pwd -P)/$(basename "$kiln_dropin")" ] && continue
   [ -f "$f" ] || continue
+  # Kiln's own other drop-ins (KILN_OWN_DROPINS: file names) say what Kiln means already.
+  case " ${KILN_OWN_DROPINS:-} " in *" $(basename "$f") "*) continue ;; esac
   echo "sshd-align: aligning $f with $(basename "$kiln_dropin")" >&2
   rewrite "$f" dropin
 done
