@@ -6,6 +6,10 @@
 #
 #   /run/kiln/boot.env      KILN_EMULATOR (http://ADDR:PORT of the AWS API emulator), KILN_REGION
 #   /run/kiln/*.local       the sandbox-only fail2ban jail and filter
+#   /run/kiln/sshd.argv     sshd's command line as the image's systemd unit would start it (its
+#                           ExecStart after the unit's drop-ins), one argument per line
+#
+# It ends by exec'ing that sshd, which stays PID 1 of the candidate.
 set -u
 . /run/kiln/boot.env
 log() { printf 'kiln-boot: %s\n' "$*" >> /var/log/kiln-boot.log; }
@@ -59,3 +63,9 @@ if command -v fail2ban-client >/dev/null 2>&1; then
   fi
 fi
 log "boot done"
+
+# ssh.service: exactly the command line the image's unit and its drop-ins give (-o options of a
+# unit drop-in included: they reach the live daemon as on EC2), logging to /var/log/sshd.log.
+set --
+while IFS= read -r a; do set -- "$@" "$a"; done < /run/kiln/sshd.argv
+exec "$@" -E /var/log/sshd.log

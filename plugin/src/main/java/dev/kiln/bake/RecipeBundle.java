@@ -131,4 +131,10 @@ public record RecipeBundle(
     }
     return List.of();
   }
+
+  /** {@code sshd.<key>} of the recipe ({@code configDir}, {@code unit}), or {@code dflt}. */
+  public String sshd(String key, String dflt) {
+    Object s = recipe.get("sshd");
+    return s instanceof Map<?, ?> m && m.get(key) != null ? m.get(key).toString() : dflt;
+  }
 }

@@ -3,6 +3,7 @@ package dev.kiln.bake;
 import dev.kiln.aws.AwsClients;
 import dev.kiln.aws.AwsSettings;
 import dev.kiln.aws.ImageCatalog;
+import dev.kiln.check.HostileFiles;
 import dev.kiln.packer.PackerBuild;
 import dev.kiln.sandbox.BaseRootfs;
 import dev.kiln.sandbox.Emulator;
@@ -152,12 +153,18 @@ final class SandboxBakeCloud implements BakeCloud {
           "cannot import the builder key into the emulator: " + e.getMessage(), e);
     }
     keyPairs.put(b.id(), keyName);
+    // What real images ship that claims sshd's key slot, as if the base had it: every sandbox
+    // image must prove that Kiln keeps the slot anyway (HostileFiles).
+    Map<String, String> planted =
+        HostileFiles.planted(
+            b.sshd("configDir", "/etc/ssh/sshd_config.d"), b.sshd("unit", "ssh"));
     Sandbox.Builder builder =
         sandbox.startBuilder(
             base,
             List.of(),
             List.of(pub),
-            "b" + (++builderCount) + "-" + b.id().replaceAll("[^a-z0-9]", ""));
+            "b" + (++builderCount) + "-" + b.id().replaceAll("[^a-z0-9]", ""),
+            planted);
     builders.put(b.id(), builder);
     build
         .prefix(sandbox.control().exec(List.of()))

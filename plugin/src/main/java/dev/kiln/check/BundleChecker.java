@@ -58,6 +58,7 @@ public final class BundleChecker {
   public List<Finding> check(CheckInput in) {
     List<Finding> out = new ArrayList<>(layout(in));
     out.addAll(new SshdCheck(tools).run(in));
+    out.addAll(new SlotCheck(tools).run(in));
     out.addAll(new ModuliCheck().run(in));
     out.addAll(new Fail2banCheck(tools, fail2banConfig).run(in));
     out.addAll(new ScriptCheck(tools).run(in));

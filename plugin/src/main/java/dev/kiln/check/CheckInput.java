@@ -54,7 +54,7 @@ public record CheckInput(
     return cur;
   }
 
-  static String string(Map<String, Object> map, String path) {
+  public static String string(Map<String, Object> map, String path) {
     Object v = at(map, path);
     return v == null ? null : v.toString();
   }

@@ -54,6 +54,11 @@ public final class HostTarget implements Target {
   }
 
   @Override
+  public boolean setIamReachable(boolean reachable) {
+    return false;
+  }
+
+  @Override
   public void unban(String address) {}
 
   @Override

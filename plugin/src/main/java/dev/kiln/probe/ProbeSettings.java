@@ -17,6 +17,8 @@ import java.util.List;
  * @param existingUser where probes may not create IAM users (AWS): the local name of an existing
  *     IAM user in an authorized group ({@code <verify><iamUser>}), else null
  * @param existingKey that user's private key ({@code <verify><keyFile>}), else null
+ * @param breakGlass the image's break-glass account and the CA key to issue certificates with,
+ *     else null
  */
 public record ProbeSettings(
     List<String> iamGroups,
@@ -27,7 +29,18 @@ public record ProbeSettings(
     String loginUser,
     java.time.Duration banTimeout,
     String existingUser,
-    Ssh.Key existingKey) {
+    Ssh.Key existingKey,
+    BreakGlass breakGlass) {
+
+  /**
+   * The break-glass account the image was rendered with.
+   *
+   * @param user the account (and the certificate principal)
+   * @param caFingerprint the image's CA ({@code SHA256:...})
+   * @param sudo whether the account has sudo
+   * @param caKey the CA's private key file ({@code <verify><breakGlassCaKey>}), or null
+   */
+  public record BreakGlass(String user, String caFingerprint, boolean sudo, java.nio.file.Path caKey) {}
 
   /** With the default ban timeout (40 s). */
   public ProbeSettings(
@@ -37,7 +50,7 @@ public record ProbeSettings(
       int maxRetry,
       CheckInput expected,
       String loginUser) {
-    this(iamGroups, sudoGroups, keyCacheTtl, maxRetry, expected, loginUser, null, null, null);
+    this(iamGroups, sudoGroups, keyCacheTtl, maxRetry, expected, loginUser, null, null, null, null);
   }
 
   /** The same settings with another ban timeout. */
@@ -51,13 +64,38 @@ public record ProbeSettings(
         loginUser,
         d,
         existingUser,
-        existingKey);
+        existingKey,
+        breakGlass);
   }
 
   /** The same settings probing as an existing IAM user (AWS). */
   public ProbeSettings withExistingUser(String user, Ssh.Key key) {
     return new ProbeSettings(
-        iamGroups, sudoGroups, keyCacheTtl, maxRetry, expected, loginUser, banTimeout, user, key);
+        iamGroups,
+        sudoGroups,
+        keyCacheTtl,
+        maxRetry,
+        expected,
+        loginUser,
+        banTimeout,
+        user,
+        key,
+        breakGlass);
+  }
+
+  /** The same settings with the image's break-glass account. */
+  public ProbeSettings withBreakGlass(BreakGlass b) {
+    return new ProbeSettings(
+        iamGroups,
+        sudoGroups,
+        keyCacheTtl,
+        maxRetry,
+        expected,
+        loginUser,
+        banTimeout,
+        existingUser,
+        existingKey,
+        b);
   }
 
   public ProbeSettings {

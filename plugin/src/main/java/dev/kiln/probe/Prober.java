@@ -102,6 +102,7 @@ public final class Prober {
           "iam-key-login",
           "sudo-group-only",
           "sshd-effective-config",
+          LiveViewProbe.ID,
           "root-password-locked",
           "host-keys-unique",
           "root-login-refused",
@@ -109,6 +110,7 @@ public final class Prober {
           "iam-key-inactive",
           "iam-key-deleted",
           "iam-group-removal",
+          BreakGlassProbe.ID,
           "fail2ban-ban",
           "ssh-audit");
 
@@ -128,6 +130,7 @@ public final class Prober {
         "The effective sshd configuration (sshd -T) meets hardening.md",
         "sshd -t exits 0 and every sshd control of hardening.md holds in sshd -T",
         this::sshdEffective);
+    control(LiveViewProbe.ID, LiveViewProbe.TITLE, LiveViewProbe.EXPECTED, this::liveView);
     control(
         "root-password-locked",
         "Root's shadow field is locked and pwck -r is clean",
@@ -179,6 +182,11 @@ public final class Prober {
         "A user removed from the authorized group loses access",
         "after RemoveUserFromGroup and a sync run the user is refused",
         this::groupRemoval);
+    control(
+        BreakGlassProbe.ID,
+        BreakGlassProbe.TITLE,
+        BreakGlassProbe.EXPECTED,
+        () -> new BreakGlassProbe(t, cfg.breakGlass(), harness()).run());
     control(
         "fail2ban-ban",
         "fail2ban bans a source after maxretry failures, and only that source",
@@ -288,6 +296,30 @@ public final class Prober {
     if (sync != null && !sync.isBlank()) {
       log.accept("  sync-users: " + sync.strip().lines().reduce((a, b) -> b).orElse(""));
     }
+  }
+
+  private BreakGlassProbe.Harness harness() {
+    return new BreakGlassProbe.Harness() {
+      @Override
+      public Attempt negative(Supplier<Attempt> a) throws KilnException {
+        return Prober.this.negative(a);
+      }
+
+      @Override
+      public String sync() throws KilnException {
+        return Prober.this.sync();
+      }
+
+      @Override
+      public String loginGroup() {
+        return loginGroup;
+      }
+
+      @Override
+      public String iamUser() {
+        return user;
+      }
+    };
   }
 
   private void user(String name, String group) {
@@ -460,6 +492,27 @@ public final class Prober {
             + " — "
             + findings.get(0).message(),
         b + "\n" + summary);
+  }
+
+  private R liveView() throws Exception {
+    if (!existing && sudoGroup == null && t.rootExec("true").isEmpty()) {
+      return R.skip("needs a root shell to read sshd's command line");
+    }
+    List<String> users = new ArrayList<>(List.of(user));
+    if (cfg.breakGlass() != null) {
+      users.add(cfg.breakGlass().user());
+    }
+    users.add(ROOT);
+    LiveViewProbe.RootShell root =
+        shell -> {
+          Optional<String[]> r = t.rootExec(shell);
+          if (r.isPresent()) {
+            return r.get();
+          }
+          Ssh.Exec e = asAdmin("sudo -n sh -c " + dev.kiln.check.LiveView.quote(shell));
+          return new String[] {Integer.toString(e.exit()), e.out()};
+        };
+    return new LiveViewProbe(root, cfg.expected(), users, matchAddress()).run();
   }
 
   /** The source address for sshd -T -C: the real one when known, else a documentation address. */

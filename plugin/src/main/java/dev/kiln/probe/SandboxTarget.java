@@ -74,6 +74,20 @@ public final class SandboxTarget implements Target {
   }
 
   @Override
+  public boolean setIamReachable(boolean reachable) throws KilnException {
+    // ctl0 is the candidate's only link to the emulator (IAM, STS); IMDS stays up.
+    Procs.Result r =
+        CandidateSandbox.execNetns(
+            CandidateSandbox.vmNamespace(state),
+            List.of("ip", "link", "set", "ctl0", reachable ? "up" : "down"),
+            Duration.ofSeconds(10));
+    if (r.exitCode() != 0) {
+      throw new KilnException("cannot set the candidate's link to the emulator: " + r.output());
+    }
+    return true;
+  }
+
+  @Override
   public void unban(String address) throws KilnException {
     CandidateSandbox.exec(
         state,

@@ -117,6 +117,25 @@ public final class Ssh {
     return connect(jsch, host, port, user, "publickey", null);
   }
 
+  /**
+   * Logs in with a key and its OpenSSH certificate ({@code ssh-keygen -s} output, one line): jsch
+   * offers the certificate, as {@code ssh -i key} does when {@code key-cert.pub} lies beside it.
+   */
+  public static Attempt withCertificate(
+      String host, int port, String user, Key key, String certificate) {
+    JSch jsch = new JSch();
+    try {
+      jsch.addIdentity(
+          user + "-cert",
+          key.privateKey(),
+          (certificate.strip() + "\n").getBytes(StandardCharsets.UTF_8),
+          null);
+    } catch (JSchException e) {
+      return new Attempt(Kind.NO_CONNECTION, "bad certificate identity: " + e.getMessage(), null, null);
+    }
+    return connect(jsch, host, port, user, "publickey", null);
+  }
+
   /** Tries {@code password} authentication only. */
   public static Attempt withPassword(String host, int port, String user, String password) {
     return connect(new JSch(), host, port, user, "password", password);

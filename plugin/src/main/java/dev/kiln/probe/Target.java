@@ -24,6 +24,14 @@ public interface Target extends AutoCloseable {
   /** Runs a root shell command in the candidate (outside SSH), or empty when not possible. */
   Optional<String[]> rootExec(String shell) throws KilnException;
 
+  /**
+   * Cuts ({@code false}) or restores ({@code true}) the candidate's way to IAM, as an IAM outage
+   * would: in the sandbox its link to the AWS API emulator goes down.
+   *
+   * @return false when this target cannot do it (a real instance)
+   */
+  boolean setIamReachable(boolean reachable) throws KilnException;
+
   /** Removes every fail2ban ban of {@code address} (the probe harness's own source). */
   void unban(String address) throws KilnException;
 

@@ -8,6 +8,7 @@ import dev.kiln.sandbox.CandidateSandbox;
 import dev.kiln.spec.KilnException;
 import dev.kiln.spec.KilnFailure;
 import dev.kiln.spec.KilnSpec;
+import dev.kiln.spec.WaysIn;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,9 +31,19 @@ public final class Verifier {
     }
   }
 
-  /** The probe settings from the resolved configuration and the candidate's rendered bundle. */
+  /** The probe settings, without a break-glass CA key. */
   public static ProbeSettings settings(KilnSpec spec, Path outputDir, String recipe)
       throws KilnException {
+    return settings(spec, outputDir, recipe, null);
+  }
+
+  /**
+   * The probe settings from the resolved configuration and the candidate's rendered bundle; {@code
+   * breakGlassCaKey} is the CA's private key that {@code break-glass-login} issues certificates
+   * with ({@code <verify><breakGlassCaKey>}), or null.
+   */
+  public static ProbeSettings settings(
+      KilnSpec spec, Path outputDir, String recipe, Path breakGlassCaKey) throws KilnException {
     CheckInput expected = null;
     String loginUser = null;
     if (recipe != null && spec.sshdByRecipe().containsKey(recipe)) {
@@ -53,13 +64,19 @@ public final class Verifier {
             "recipes", "cannot read the bundle of " + recipe + ": " + e.getMessage(), List.of(), e);
       }
     }
-    return new ProbeSettings(
-        spec.access().iamGroups(),
-        spec.access().sudoGroups(),
-        (int) spec.access().keyCacheTtl(),
-        spec.hardening().fail2banMaxRetry(),
-        expected,
-        loginUser);
+    ProbeSettings s =
+        new ProbeSettings(
+            spec.access().iamGroups(),
+            spec.access().sudoGroups(),
+            (int) spec.access().keyCacheTtl(),
+            spec.hardening().fail2banMaxRetry(),
+            expected,
+            loginUser);
+    WaysIn.BreakGlass bg = spec.waysIn().breakGlass();
+    return bg == null
+        ? s
+        : s.withBreakGlass(
+            new ProbeSettings.BreakGlass(bg.user(), bg.caFingerprint(), bg.sudo(), breakGlassCaKey));
   }
 
   /**
@@ -78,6 +95,18 @@ public final class Verifier {
   public static Result verify(
       Path outputDir, KilnSpec spec, String existingUser, Path keyFile, Consumer<String> log)
       throws KilnException {
+    return verify(outputDir, spec, existingUser, keyFile, null, log);
+  }
+
+  /** As above, {@code break-glass-login} issuing certificates with {@code breakGlassCaKey}. */
+  public static Result verify(
+      Path outputDir,
+      KilnSpec spec,
+      String existingUser,
+      Path keyFile,
+      Path breakGlassCaKey,
+      Consumer<String> log)
+      throws KilnException {
     Map<String, Object> rec =
         Launcher.running(outputDir)
             .orElseThrow(
@@ -91,7 +120,7 @@ public final class Verifier {
     if (recipe == null && spec.recipes().size() == 1) {
       recipe = spec.recipes().get(0).id();
     }
-    ProbeSettings settings = settings(spec, outputDir, recipe);
+    ProbeSettings settings = settings(spec, outputDir, recipe, breakGlassCaKey);
     List<Control> controls;
     String instanceId = (String) rec.get("instanceId");
     String amiId = (String) rec.get("amiId");

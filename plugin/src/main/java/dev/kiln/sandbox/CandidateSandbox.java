@@ -224,15 +224,17 @@ public final class CandidateSandbox {
               + region
               + "\n",
           StandardCharsets.UTF_8);
+      List<Path> layers = List.of(store.layer(amiId), Path.of(image.base()));
+      Files.writeString(run.resolve("sshd.argv"), sshdArgv(layers), StandardCharsets.UTF_8);
       Instance instance =
           Instance.start(
               Instance.Mode.CANDIDATE,
               vm,
-              List.of(store.layer(amiId), Path.of(image.base())),
+              layers,
               vmDir,
               s.hostname,
               List.of(),
-              "/bin/sh /run/kiln/boot.sh");
+              "exec /bin/sh /run/kiln/boot.sh");
       s.pid1 =
           ProcessHandle.of(instance.pid())
               .flatMap(h -> h.children().findFirst())
@@ -291,6 +293,26 @@ public final class CandidateSandbox {
               + ")",
           e);
     }
+  }
+
+  /**
+   * sshd's command line as systemd would start the image's unit (its ExecStart after the unit's
+   * drop-ins, {@link SshdUnit}), one argument per line, for boot.sh to exec.
+   */
+  static String sshdArgv(List<Path> layers) throws KilnException {
+    List<String> argv = SshdUnit.execStart(layers, "ssh");
+    if (argv.isEmpty()) {
+      argv = SshdUnit.execStart(layers, "sshd");
+    }
+    if (argv.isEmpty()) {
+      argv = List.of("/usr/sbin/sshd", "-D");
+    }
+    for (String a : argv) {
+      if (a.contains("\n") || a.contains("\0")) {
+        throw new KilnException("the image's sshd unit has an argument with a line break: " + a);
+      }
+    }
+    return String.join("\n", argv) + "\n";
   }
 
   private static String consoleTail(State s) {

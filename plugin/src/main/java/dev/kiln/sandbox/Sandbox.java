@@ -223,6 +223,33 @@ public final class Sandbox implements AutoCloseable {
   public Builder startBuilder(
       BaseRootfs base, List<Path> layers, List<String> authorizedKeys, String role)
       throws KilnException {
+    return startBuilder(base, layers, authorizedKeys, role, Map.of());
+  }
+
+  /**
+   * As above, with {@code planted} files (path relative to the root → content) written into the
+   * builder's upper layer before it starts: they end up in the image as if the base had them.
+   */
+  public Builder startBuilder(
+      BaseRootfs base,
+      List<Path> layers,
+      List<String> authorizedKeys,
+      String role,
+      Map<String, String> planted)
+      throws KilnException {
+    Path upper = runDir.resolve(role).resolve("upper");
+    try {
+      for (Map.Entry<String, String> e : planted.entrySet()) {
+        Path f = upper.resolve(e.getKey()).normalize();
+        if (!f.startsWith(upper)) {
+          throw new KilnException("a planted file must lie inside the root: " + e.getKey());
+        }
+        Files.createDirectories(f.getParent());
+        Files.writeString(f, e.getValue(), StandardCharsets.UTF_8);
+      }
+    } catch (IOException e) {
+      throw new KilnException("cannot plant files in the builder: " + e.getMessage(), e);
+    }
     synchronized (lock) {
       Netns ns = newNamespace(role);
       Link link = linkToControl(ns, role);

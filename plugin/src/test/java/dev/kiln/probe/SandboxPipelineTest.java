@@ -55,9 +55,39 @@ class SandboxPipelineTest {
     assumeTrue(Procs.which("packer", List.of()) != null, "packer not installed");
   }
 
-  /** The test project's configuration: two IAM groups, one with sudo, a 5 s key cache. */
-  static Map<String, String> config(Path out, Path templatesDir) {
+  /**
+   * The break-glass CA the sandbox tests use (private key; its {@code .pub} beside it), made once
+   * with ssh-keygen under the sandbox cache, so that the images baked with it are reused.
+   */
+  static Path breakGlassCa() throws Exception {
+    Path dir = SandboxSettings.defaultCacheDir().resolve("test-break-glass-ca");
+    Path key = dir.resolve("ca");
+    if (Files.isRegularFile(dir.resolve("ca.pub"))) {
+      return key;
+    }
+    Files.createDirectories(dir.getParent());
+    Path tmpDir = Files.createTempDirectory(dir.getParent(), ".tmp-ca-");
+    Procs.check(
+        List.of(
+            "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "kiln-test-ca",
+            "-f", tmpDir.resolve("ca").toString()),
+        java.time.Duration.ofSeconds(30));
+    try {
+      Files.move(tmpDir, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    } catch (java.io.IOException e) {
+      // another test run made it first: use theirs
+      dev.kiln.sandbox.Files2.deleteTree(tmpDir);
+    }
+    return key;
+  }
+
+  /**
+   * The test project's configuration: two IAM groups, one with sudo, a 5 s key cache, a
+   * break-glass account.
+   */
+  static Map<String, String> config(Path out, Path templatesDir) throws Exception {
     Map<String, String> raw = new LinkedHashMap<>();
+    raw.put("access.breakGlass.caPublicKey", breakGlassCa() + ".pub");
     raw.put("recipes", "debian-12");
     raw.put("outputDir", out.toString());
     raw.put("access.iamGroups", "ssh-users,ssh-admins");
@@ -118,7 +148,8 @@ class SandboxPipelineTest {
 
       scannersReadingFilesSeeTheHardenedValues(state);
 
-      Verifier.Result r = Verifier.verify(out, spec, System.out::println);
+      Verifier.Result r =
+          Verifier.verify(out, spec, null, null, breakGlassCa(), System.out::println);
       assertThat(r.controls())
           .extracting(Control::id)
           .containsExactly(
@@ -132,6 +163,7 @@ class SandboxPipelineTest {
               "iam-key-inactive",
               "iam-key-deleted",
               "iam-group-removal",
+              "break-glass-login",
               "fail2ban-ban",
               "ssh-audit");
       assertThat(r.controls())
@@ -145,7 +177,7 @@ class SandboxPipelineTest {
           DocumentBuilderFactory.newInstance()
               .newDocumentBuilder()
               .parse(r.reportDir().resolve(Report.JUNIT).toFile());
-      assertThat(junit.getElementsByTagName("testcase").getLength()).isEqualTo(12);
+      assertThat(junit.getElementsByTagName("testcase").getLength()).isEqualTo(13);
       assertThat(junit.getElementsByTagName("failure").getLength()).isZero();
       String html = Files.readString(r.reportDir().resolve(Report.HTML), StandardCharsets.UTF_8);
       assertThat(html)

@@ -1,0 +1,256 @@
+package dev.kiln.probe;
+
+import dev.kiln.probe.Prober.R;
+import dev.kiln.probe.Ssh.Attempt;
+import dev.kiln.probe.Ssh.Kind;
+import dev.kiln.spec.KilnException;
+import dev.kiln.spec.SshPublicKey;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * Control {@code break-glass-login}: while IAM is unreachable from the candidate, the break-glass
+ * account logs in with a fresh certificate of the image's CA, and is refused with an expired one,
+ * one for another principal, one from another CA, and the bare key; the CA's certificate does not
+ * open any other account; an IAM user whose keys were never cached is refused; and sshd logged the
+ * certificate login with its key id and serial.
+ */
+final class BreakGlassProbe {
+  static final String ID = "break-glass-login";
+  static final String TITLE = "The break-glass account logs in by SSH certificate while IAM is down";
+  static final String EXPECTED =
+      "during an IAM outage: a fresh certificate logs in (logged with key id and serial); an expired"
+          + " one, one for another principal, one from another CA, the bare key, the certificate"
+          + " used for another account and an IAM user with uncached keys are refused";
+
+  /** An IAM test user that never logs in before the outage, so its keys are never cached. */
+  static final String UNCACHED = "kiln-probe-uncached";
+
+  /** What the control borrows from the prober. */
+  interface Harness {
+    /** An attempt meant to fail, from the probe source, retried when no connection happened. */
+    Attempt negative(Supplier<Attempt> attempt) throws KilnException;
+
+    /** Runs the IAM user sync on the candidate; its output, or null where it cannot. */
+    String sync() throws KilnException;
+
+    /** An authorized IAM group to put test users in (null: every IAM user is authorized). */
+    String loginGroup();
+
+    /** The login name of an IAM test user that logs in normally (the CA must not open it). */
+    String iamUser();
+  }
+
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  private final Target t;
+  private final ProbeSettings.BreakGlass bg;
+  private final Harness h;
+
+  BreakGlassProbe(Target t, ProbeSettings.BreakGlass bg, Harness h) {
+    this.t = t;
+    this.bg = bg;
+    this.h = h;
+  }
+
+  R run() throws Exception {
+    if (bg == null) {
+      return R.skip("the image has no break-glass account (<access><breakGlass> is not set)");
+    }
+    if (bg.caKey() == null) {
+      return R.skip(
+          "issuing certificates needs the CA's private key: <verify><breakGlassCaKey>"
+              + " (-Dkiln.verify.breakGlassCaKey)");
+    }
+    try (CertificateIssuer ca = CertificateIssuer.of(bg.caKey());
+        CertificateIssuer other = CertificateIssuer.throwaway()) {
+      SshPublicKey caPub = ca.caPublicKey();
+      if (!caPub.fingerprint().equals(bg.caFingerprint())) {
+        return R.fail(
+            "<verify><breakGlassCaKey> is not the image's CA: its key is "
+                + caPub.fingerprint()
+                + ", the image trusts "
+                + bg.caFingerprint(),
+            "");
+      }
+      return probe(ca, other);
+    }
+  }
+
+  private R probe(CertificateIssuer ca, CertificateIssuer other) throws Exception {
+    StringBuilder ev = new StringBuilder();
+    Ssh.Key key = Ssh.newKey(bg.user() + "@kiln-verify");
+    long serial = 1 + (RANDOM.nextLong() & 0x7fff_ffffL);
+    String keyId = "kiln-verify-" + Long.toHexString(RANDOM.nextLong() & 0xffff_ffffL);
+    String fresh = ca.sign(key.publicLine(), keyId, bg.user(), "-5m:+10m", serial);
+    Map<String, String> refusedCerts = new LinkedHashMap<>();
+    refusedCerts.put(
+        "expired", ca.sign(key.publicLine(), keyId + "-expired", bg.user(), "-2h:-1h", serial + 1));
+    refusedCerts.put(
+        "another principal (root, " + h.iamUser() + ")",
+        ca.sign(key.publicLine(), keyId + "-principal", "root," + h.iamUser(), "-5m:+10m", serial + 2));
+    refusedCerts.put(
+        "another CA",
+        other.sign(key.publicLine(), keyId + "-other-ca", bg.user(), "-5m:+10m", serial + 3));
+
+    String forIamUser =
+        ca.sign(key.publicLine(), keyId + "-iam-user", h.iamUser(), "-5m:+10m", serial + 4);
+
+    Ssh.Key uncachedKey = null;
+    if (t.createsIamUsers()) {
+      uncachedKey = uncachedUser();
+      ev.append("IAM user ").append(UNCACHED).append(" created and synced, never logged in\n");
+    }
+    boolean cut = t.setIamReachable(false);
+    ev.append(cut ? "IAM outage: the candidate's link to IAM is down\n" : "");
+    List<String> wrong = new ArrayList<>();
+    String session;
+    try {
+      Attempt in = Ssh.withCertificate(t.host(), t.port("user"), bg.user(), key, fresh);
+      try {
+        ev.append("fresh certificate (id ")
+            .append(keyId)
+            .append(", serial ")
+            .append(serial)
+            .append("): ")
+            .append(in.kind())
+            .append(" — ")
+            .append(in.detail())
+            .append('\n');
+        if (in.kind() != Kind.LOGGED_IN) {
+          wrong.add("the fresh certificate was not accepted");
+          session = "";
+        } else {
+          Ssh.Exec e = Ssh.run(in.session(), "id -un; " + (bg.sudo() ? "sudo -n id -un" : "true"));
+          session = e.all();
+          ev.append("  id -un").append(bg.sudo() ? "; sudo -n id -un" : "").append(" → ");
+          ev.append(session.replace('\n', ' ')).append('\n');
+          List<String> lines = session.lines().toList();
+          if (lines.isEmpty() || !lines.get(0).equals(bg.user())) {
+            wrong.add("the session is not " + bg.user());
+          }
+          if (bg.sudo() && (lines.size() < 2 || !lines.get(1).equals("root"))) {
+            wrong.add(bg.user() + " has no sudo although <sudo> is on");
+          }
+        }
+      } finally {
+        in.close();
+      }
+      int port = t.port("probe");
+      for (Map.Entry<String, String> c : refusedCerts.entrySet()) {
+        refused(c.getKey() + " certificate", () -> Ssh.withCertificate(t.host(), port, bg.user(), key, c.getValue()), ev, wrong);
+      }
+      refused("the bare key", () -> Ssh.withKey(t.host(), port, bg.user(), key), ev, wrong);
+      refused(
+          "the fresh certificate as " + h.iamUser(),
+          () -> Ssh.withCertificate(t.host(), port, h.iamUser(), key, fresh),
+          ev,
+          wrong);
+      refused(
+          "a certificate for principal " + h.iamUser() + " as " + h.iamUser(),
+          () -> Ssh.withCertificate(t.host(), port, h.iamUser(), key, forIamUser),
+          ev,
+          wrong);
+      refused(
+          "the fresh certificate as root",
+          () -> Ssh.withCertificate(t.host(), port, "root", key, fresh),
+          ev,
+          wrong);
+      if (uncachedKey != null) {
+        Ssh.Key k = uncachedKey;
+        refused(
+            "IAM user " + UNCACHED + " (keys never cached)",
+            () -> Ssh.withKey(t.host(), port, UNCACHED, k),
+            ev,
+            wrong);
+      }
+    } finally {
+      if (cut) {
+        t.setIamReachable(true);
+        ev.append("IAM reachable again\n");
+      }
+    }
+    loggedWithIdAndSerial(keyId, serial, ev, wrong);
+    if (!wrong.isEmpty()) {
+      return R.fail(String.join("; ", wrong), ev.toString());
+    }
+    return R.pass(
+        (cut ? "with IAM unreachable, " : "IAM could not be cut here; ")
+            + bg.user()
+            + " logged in with a fresh certificate"
+            + (bg.sudo() ? " (sudo works)" : "")
+            + "; expired, other-principal, other-CA certificates, the bare key, the certificate for"
+            + " other accounts"
+            + (uncachedKey != null ? " and the uncached IAM user" : "")
+            + " were refused; sshd logged key id and serial",
+        ev.toString());
+  }
+
+  private void refused(String what, Supplier<Attempt> a, StringBuilder ev, List<String> wrong)
+      throws KilnException {
+    Attempt x = h.negative(a);
+    x.close();
+    ev.append(what).append(": ").append(x.kind()).append(" — ").append(x.detail()).append('\n');
+    if (x.kind() == Kind.LOGGED_IN) {
+      wrong.add(what + " LOGGED IN");
+    } else if (x.kind() == Kind.NO_CONNECTION) {
+      wrong.add("inconclusive: " + what + " never reached authentication");
+    }
+  }
+
+  /** An IAM user in the login group with one key, synced to the candidate, never logged in. */
+  private Ssh.Key uncachedUser() throws KilnException {
+    var iam = t.iam();
+    try {
+      iam.getUser(r -> r.userName(UNCACHED));
+      for (var k : iam.listSSHPublicKeys(r -> r.userName(UNCACHED)).sshPublicKeys()) {
+        iam.deleteSSHPublicKey(r -> r.userName(UNCACHED).sshPublicKeyId(k.sshPublicKeyId()));
+      }
+    } catch (software.amazon.awssdk.services.iam.model.NoSuchEntityException e) {
+      iam.createUser(r -> r.userName(UNCACHED));
+    }
+    if (h.loginGroup() != null) {
+      iam.addUserToGroup(r -> r.userName(UNCACHED).groupName(h.loginGroup()));
+    }
+    Ssh.Key k = Ssh.newKey(UNCACHED + "@kiln-probe");
+    iam.uploadSSHPublicKey(r -> r.userName(UNCACHED).sshPublicKeyBody(k.publicLine()));
+    h.sync();
+    return k;
+  }
+
+  /**
+   * sshd at LogLevel VERBOSE logs {@code Accepted certificate ID "<id>" (serial <n>) signed by
+   * ... CA} and {@code Accepted publickey for <user> ... ID <id> (serial <n>) CA ...}.
+   */
+  private void loggedWithIdAndSerial(
+      String keyId, long serial, StringBuilder ev, List<String> wrong) throws KilnException {
+    Optional<String[]> log =
+        t.rootExec(
+            "grep -h -F -e 'ID \"" + keyId + "\" (serial " + serial + ")' -e 'ID " + keyId
+                + " (serial " + serial + ")' /var/log/sshd.log /var/log/auth.log 2>/dev/null;"
+                + " command -v journalctl >/dev/null 2>&1 && journalctl -q --no-pager -o cat"
+                + " --since=-15min 2>/dev/null | grep -F '" + keyId + "'; true");
+    if (log.isEmpty()) {
+      ev.append("sshd log: not readable from here (no root shell on this target)\n");
+      return;
+    }
+    String lines = log.get()[1].strip();
+    ev.append("sshd log:\n").append(lines.isEmpty() ? "  (no line)" : lines.indent(2));
+    boolean certificate =
+        lines.contains("Accepted certificate ID \"" + keyId + "\" (serial " + serial + ")");
+    boolean accepted =
+        lines.lines()
+            .anyMatch(
+                l ->
+                    l.contains("Accepted publickey for " + bg.user())
+                        && l.contains("ID " + keyId + " (serial " + serial + ")"));
+    if (!certificate || !accepted) {
+      wrong.add("sshd did not log the certificate login with key id " + keyId + " and serial " + serial);
+    }
+  }
+}
