@@ -36,6 +36,8 @@ class FaultyCandidateTest {
 
   static final String DROP_IN = "/etc/ssh/sshd_config.d/00-kiln-hardening.conf";
 
+  static final String SLOT = "/etc/ssh/sshd_config.d/00-kiln-slot.conf";
+
   static Stream<Arguments> faults() {
     return Stream.of(
         Arguments.of(
@@ -77,6 +79,26 @@ class FaultyCandidateTest {
                 + " c[\"iamGroups\"]=[]; json.dump(c, open(p, \"w\"))'"),
         Arguments.of("fail2ban is not running", List.of("fail2ban-ban"), "fail2ban-client stop"),
         Arguments.of(
+            "the break-glass CA is trusted for every account",
+            List.of("break-glass-login"),
+            "sed -i -e 's#^    TrustedUserCAKeys none#    TrustedUserCAKeys /etc/ssh/kiln-breakglass/ca.pub#' "
+                + SLOT
+                + RELOAD),
+        Arguments.of(
+            "sshd does not log certificate logins",
+            List.of("break-glass-login"),
+            "sed -i -e 's/^LogLevel VERBOSE/LogLevel ERROR/' " + DROP_IN + RELOAD),
+        Arguments.of(
+            "a unit drop-in passes -o PermitRootLogin yes (the next restart's command line)",
+            List.of("sshd-live-view"),
+            "mkdir -p /etc/systemd/system/ssh.service.d; printf '[Service]\\nExecStart=\\n"
+                + "ExecStart=/usr/sbin/sshd -D -o \"PermitRootLogin yes\"\\n'"
+                + " > /etc/systemd/system/ssh.service.d/zz-hostile.conf"),
+        Arguments.of(
+            "the Match all block is missing: Instance Connect's -o options hold the slot",
+            List.of("sshd-live-view", "iam-key-login"),
+            "rm " + SLOT + RELOAD),
+        Arguments.of(
             "a CBC cipher is enabled",
             List.of("ssh-audit"),
             "sed -i -e 's/^Ciphers .*/&,aes128-cbc/' " + DROP_IN + RELOAD));
@@ -105,7 +127,8 @@ class FaultyCandidateTest {
     CandidateSandbox.State state = SandboxPipelineTest.stateOf(out);
     try {
       ProbeSettings settings =
-          Verifier.settings(spec, out, "debian-12").withBanTimeout(Duration.ofSeconds(15));
+          Verifier.settings(spec, out, "debian-12", SandboxPipelineTest.breakGlassCa())
+              .withBanTimeout(Duration.ofSeconds(15));
       List<Control> result;
       try (SandboxTarget t = new SandboxTarget(state, SandboxSettings.defaultCacheDir())) {
         result =

@@ -156,6 +156,7 @@ class SandboxPipelineTest {
               "iam-key-login",
               "sudo-group-only",
               "sshd-effective-config",
+              "sshd-live-view",
               "root-password-locked",
               "host-keys-unique",
               "root-login-refused",
@@ -173,11 +174,28 @@ class SandboxPipelineTest {
                       .as(c.id() + ": " + c.observed())
                       .isEqualTo(Control.Outcome.PASS));
 
+      // The hostile files every sandbox builder gets (HostileFiles) are in the image: the userdb
+      // drop-in neutralised, Instance Connect's -o drop-in on the live daemon, which Kiln's Match
+      // all block overrides (sshd-live-view passed with those options in its evidence).
+      Path layer = SandboxSettings.defaultCacheDir().resolve("images").resolve(ami).resolve("layer");
+      assertThat(Files.readString(layer.resolve("etc/ssh/sshd_config.d/20-systemd-userdb.conf")))
+          .contains("# kiln: neutralised")
+          .doesNotContainPattern("(?m)^AuthorizedKeysCommand");
+      assertThat(layer.resolve("usr/lib/systemd/system/ssh.service.d/ec2-instance-connect.conf"))
+          .exists();
+      assertThat(
+              r.controls().stream()
+                  .filter(c -> c.id().equals("sshd-live-view"))
+                  .findFirst()
+                  .orElseThrow()
+                  .evidence())
+          .contains("running daemon: /usr/sbin/sshd -D -o \"AuthorizedKeysCommand /usr/share/"
+              + "ec2-instance-connect/eic_run_authorized_keys %u %f\"");
       Document junit =
           DocumentBuilderFactory.newInstance()
               .newDocumentBuilder()
               .parse(r.reportDir().resolve(Report.JUNIT).toFile());
-      assertThat(junit.getElementsByTagName("testcase").getLength()).isEqualTo(13);
+      assertThat(junit.getElementsByTagName("testcase").getLength()).isEqualTo(14);
       assertThat(junit.getElementsByTagName("failure").getLength()).isZero();
       String html = Files.readString(r.reportDir().resolve(Report.HTML), StandardCharsets.UTF_8);
       assertThat(html)
