@@ -55,7 +55,7 @@ K = _Modules()
 PROGRAM_FILES = (("authorized-keys", 0o755), ("sync-users", 0o755), ("kiln_iam.py", 0o644), ("kiln_keys.py", 0o644),
                  ("kiln_http.py", 0o644), ("kiln_aws.py", 0o644), ("kiln_accounts.py", 0o644),
                  ("kiln_sync.py", 0o644), ("kiln_syncops.py", 0o644), ("kiln_policy.py", 0o644),
-                 ("kiln_homes.py", 0o644))
+                 ("kiln_homes.py", 0o644), ("kiln_eic.py", 0o644))
 
 # The programs run from a private copy (as on the instance: one directory, root-owned), so that the
 # bytecode they write never lands in the source tree.

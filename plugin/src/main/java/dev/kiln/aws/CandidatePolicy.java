@@ -20,6 +20,10 @@ public final class CandidatePolicy {
 
   /** The policy the IAM-reading role needs (the instance role, or the assumed role). */
   public static String readPolicy(Access access) {
+    return document(readStatements(access));
+  }
+
+  private static List<Object> readStatements(Access access) {
     Set<String> groups = new LinkedHashSet<>(access.iamGroups());
     groups.addAll(access.sudoGroups());
     List<Object> st = new ArrayList<>();
@@ -43,18 +47,62 @@ public final class CandidatePolicy {
     if (access.groupsFromTags()) {
       st.add(statement("KilnInstanceTags", List.of("ec2:DescribeTags"), List.of("*")));
     }
-    return document(st);
+    return st;
   }
+
+  /**
+   * The actions of AWS's managed policy AmazonSSMManagedInstanceCore, which the SSM agent needs for
+   * Session Manager ({@code <access><sessionManager>}).
+   */
+  static final List<String> SSM_MANAGED_INSTANCE_CORE =
+      List.of(
+          "ssm:DescribeAssociation",
+          "ssm:GetDeployablePatchSnapshotForInstance",
+          "ssm:GetDocument",
+          "ssm:DescribeDocument",
+          "ssm:GetManifest",
+          "ssm:GetParameter",
+          "ssm:GetParameters",
+          "ssm:ListAssociations",
+          "ssm:ListInstanceAssociations",
+          "ssm:PutInventory",
+          "ssm:PutComplianceItems",
+          "ssm:PutConfigurePackageResult",
+          "ssm:UpdateAssociationStatus",
+          "ssm:UpdateInstanceAssociationStatus",
+          "ssm:UpdateInstanceInformation",
+          "ssmmessages:CreateControlChannel",
+          "ssmmessages:CreateDataChannel",
+          "ssmmessages:OpenControlChannel",
+          "ssmmessages:OpenDataChannel",
+          "ec2messages:AcknowledgeMessage",
+          "ec2messages:DeleteMessage",
+          "ec2messages:FailMessage",
+          "ec2messages:GetEndpoint",
+          "ec2messages:GetMessages",
+          "ec2messages:SendReply");
 
   /** The instance role's policy: the read policy, or only sts:AssumeRole when a role is assumed. */
   public static String instancePolicy(Access access) {
-    if (access.assumeRole() == null || access.assumeRole().isBlank()) {
-      return readPolicy(access);
-    }
+    return instancePolicy(access, false);
+  }
+
+  /**
+   * The instance role's policy; with {@code sessionManager} also AmazonSSMManagedInstanceCore's
+   * actions (the SSM agent uses the instance role, never an assumed one).
+   */
+  public static String instancePolicy(Access access, boolean sessionManager) {
     List<Object> st = new ArrayList<>();
-    st.add(statement("KilnAssumeReader", List.of("sts:AssumeRole"), List.of(access.assumeRole())));
-    if (access.groupsFromTags()) {
-      st.add(statement("KilnInstanceTags", List.of("ec2:DescribeTags"), List.of("*")));
+    if (access.assumeRole() == null || access.assumeRole().isBlank()) {
+      st.addAll(readStatements(access));
+    } else {
+      st.add(statement("KilnAssumeReader", List.of("sts:AssumeRole"), List.of(access.assumeRole())));
+      if (access.groupsFromTags()) {
+        st.add(statement("KilnInstanceTags", List.of("ec2:DescribeTags"), List.of("*")));
+      }
+    }
+    if (sessionManager) {
+      st.add(statement("KilnSessionManager", SSM_MANAGED_INSTANCE_CORE, List.of("*")));
     }
     return document(st);
   }

@@ -96,8 +96,10 @@ public final class Renderer {
     ctx.put("recipe", recipe.data());
     ctx.put("hardening", spec.hardening().toTemplateMap());
     ctx.put("sshd", spec.sshdByRecipe().get(recipe.id()));
-    ctx.put("access", spec.access().toMap());
-    ctx.put("access_json", Json.write(spec.access().toMap()).stripTrailing());
+    Map<String, Object> access = new LinkedHashMap<>(spec.access().toMap());
+    access.putAll(spec.waysIn().accessJson(recipe));
+    ctx.put("access", access);
+    ctx.put("access_json", Json.write(access).stripTrailing());
     ctx.put("waysIn", spec.waysIn().toTemplateMap());
     ctx.put("kiln", Map.of("version", kilnVersion));
     return ctx;

@@ -133,6 +133,14 @@ public record WaysIn(BreakGlass breakGlass, String instanceConnect, boolean sess
               breakGlass.user(),
               "a name other than recipe " + r.id() + "'s login user " + r.data().get("loginUser")));
     }
+    if (sessionManager && !(r.data().get("sessionManager") instanceof Map<?, ?>)) {
+      p.problem(
+          SESSION_MANAGER,
+          "true",
+          "false for recipe "
+              + r.id()
+              + ", which does not say how to get the SSM agent (recipe key sessionManager)");
+    }
     if (instanceConnect.equals("chain") && helper(r) == null) {
       p.add(
           new InvalidParametersException.Problem(
@@ -142,6 +150,21 @@ public record WaysIn(BreakGlass breakGlass, String instanceConnect, boolean sess
                   + r.id()
                   + ", which names no Instance Connect helper (recipe key instanceConnect.helper)"));
     }
+  }
+
+  /**
+   * What the key command reads from access.json for this recipe: with chain mode, {@code
+   * instanceConnect: {mode: chain, helper: <the recipe's helper>}}; else nothing (so images without
+   * it have today's access.json byte for byte).
+   */
+  public Map<String, Object> accessJson(Recipe r) {
+    if (!instanceConnect.equals("chain") || helper(r) == null) {
+      return Map.of();
+    }
+    Map<String, Object> ic = new LinkedHashMap<>();
+    ic.put("helper", helper(r));
+    ic.put("mode", "chain");
+    return Map.of("instanceConnect", ic);
   }
 
   /** The recipe's Instance Connect helper, or null. */

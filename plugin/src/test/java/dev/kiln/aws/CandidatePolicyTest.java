@@ -61,4 +61,30 @@ class CandidatePolicyTest {
         .contains("iam:GetSSHPublicKey")
         .doesNotContain("sts:AssumeRole");
   }
+
+  @Test
+  void sessionManagerAddsAmazonSsmManagedInstanceCoresActionsToTheInstanceRole() throws Exception {
+    String role = "arn:aws:iam::111122223333:role/kiln-ssh-reader";
+    for (Map<String, String> raw :
+        List.of(
+            Map.of("recipes", "debian-12", "access.sessionManager", "true"),
+            Map.of("recipes", "debian-12", "access.sessionManager", "true", "access.assumeRole", role))) {
+      KilnSpec spec = KilnSpec.parse(raw, Path.of("."));
+      String p = CandidatePolicy.instancePolicy(spec.access(), spec.waysIn().sessionManager());
+      assertThat(actions(p))
+          .contains(
+              "ssm:UpdateInstanceInformation",
+              "ssmmessages:CreateControlChannel",
+              "ssmmessages:OpenDataChannel",
+              "ec2messages:GetMessages")
+          .hasSize(CandidatePolicy.SSM_MANAGED_INSTANCE_CORE.size() + (raw.containsKey("access.assumeRole") ? 1 : 5));
+      // the assumed role reads IAM only
+      assertThat(actions(CandidatePolicy.readPolicy(spec.access())))
+          .noneMatch(a -> String.valueOf(a).startsWith("ssm"));
+    }
+    KilnSpec off = KilnSpec.parse(Map.of("recipes", "debian-12"), Path.of("."));
+    assertThat(CandidatePolicy.instancePolicy(off.access(), off.waysIn().sessionManager()))
+        .isEqualTo(CandidatePolicy.instancePolicy(off.access()))
+        .doesNotContain("ssm:");
+  }
 }

@@ -100,4 +100,20 @@ class BreakGlassRenderTest {
     assertThat(Files.readString(b.resolve("rootfs/etc/ssh/sshd_config.d/00-kiln-breakglass.conf")))
         .contains("Match User oncall", "AllowGroups oncall");
   }
+
+  @Test
+  void chainModePutsTheRecipesInstanceConnectHelperInAccessJsonAndOffPutsNothing() throws Exception {
+    Map<String, String> raw =
+        new HashMap<>(Map.of("recipes", "al2023,ubuntu-24.04", "access.instanceConnect", "chain"));
+    KilnSpec spec = KilnSpec.parse(raw, base);
+    new Renderer(spec.templatesDir()).renderAll(spec, "1.2.3");
+    assertThat(Files.readString(base.resolve("target/kiln/al2023/rootfs/etc/kiln/access.json")))
+        .contains(
+            "\"instanceConnect\": {\n    \"helper\": \"/opt/aws/bin/eic_run_authorized_keys\",\n"
+                + "    \"mode\": \"chain\"\n  }");
+    assertThat(Files.readString(base.resolve("target/kiln/ubuntu-24.04/rootfs/etc/kiln/access.json")))
+        .contains("/usr/share/ec2-instance-connect/eic_run_authorized_keys");
+    assertThat(Files.readString(render(Map.of()).resolve("rootfs/etc/kiln/access.json")))
+        .doesNotContain("instanceConnect");
+  }
 }

@@ -257,7 +257,7 @@ def select(entry, want_fp, user, d):
     return lines
 
 
-def _arm(deadline_s, d):
+def _arm(deadline_s, d, chain):
     try:
         import _signal as signal  # the C module: `signal` imports enum (~4 ms)
     except ImportError:
@@ -266,54 +266,99 @@ def _arm(deadline_s, d):
     def _on_alarm(signum, frame):
         d.outcome = "timeout"
         try:
+            if chain["helper"] is not None:
+                import kiln_eic
+
+                kiln_eic.stop(chain["helper"])
+                chain["eic"] = "timeout"
+                _log_chain(d, chain, 0)
             d.log("warning")
         finally:
-            _posix._exit(1)
+            # Chain mode: keys already printed stand (sshd keeps a command's output on exit 0).
+            _posix._exit(0 if chain["printed"] else 1)
 
     signal.signal(signal.SIGALRM, _on_alarm)
     signal.setitimer(signal.ITIMER_REAL, deadline_s)
     return lambda: signal.setitimer(signal.ITIMER_REAL, 0)
 
 
+def _iam_lines(cfg, root, user, want_fp, d):
+    """The IAM side: (exit status, key lines). Refusals and errors are logged here, a success by
+    the caller once every key is out."""
+    try:
+        iam_name, user_id, published = account(cfg, root, user)
+    except Refused as r:
+        d.outcome = str(r)
+        d.log("notice")
+        return 1, []
+    try:
+        e = entry(cfg, root, user, iam_name, user_id, published, d)
+    except KilnError as x:
+        d.outcome = "error"
+        d.log("err", str(x))
+        return 1, []
+    if e.get("status") != "ok":
+        d.outcome = "refused-" + str(e.get("status"))
+        d.log("notice")
+        return 0, []
+    lines = select(e, want_fp, user, d)
+    d.outcome = "keys-printed" if lines else "no-matching-key"
+    return 0, lines
+
+
+def _log_chain(d, chain, n):
+    log(KEYS_IDENT, "user=%s instance_connect=%s keys=%d" % (d.user, chain["eic"], n),
+        "info" if str(chain["eic"]).startswith("ok") else "warning")
+
+
 def main(argv, t0=None):
-    """Exit 0: answered (possibly with no key); 1: refused, failed or timed out (nothing printed)."""
+    """Exit 0: answered (possibly with no key); 1: refused, failed or timed out (nothing printed).
+    With Instance Connect chain mode (kiln_eic), also 0 whenever either side printed a key."""
     global _T0
     _T0 = t0 if t0 is not None else time.monotonic()
     d = Decision("-")
+    # Chain mode: the helper runs beside the IAM lookup; what either side printed stands when the
+    # other fails or the deadline strikes.
+    chain = {"helper": None, "printed": False, "eic": None}
     try:
         config, root, user, want_fp = parse_args(argv)
         d.user = user if len(user) <= 64 and user.isprintable() else "<invalid>"
         d.fp = want_fp or "-"
         cfg = load_config(config)
-        disarm = _arm(float(cfg["deadline"]), d)
-        try:
-            iam_name, user_id, published = account(cfg, root, user)
-        except Refused as r:
-            d.outcome = str(r)
-            d.log("notice")
-            return 1
-        try:
-            e = entry(cfg, root, user, iam_name, user_id, published, d)
-        except KilnError as x:
-            d.outcome = "error"
-            d.log("err", str(x))
-            return 1
-        if e.get("status") != "ok":
-            d.outcome = "refused-" + str(e.get("status"))
-            d.log("notice")
-            return 0
-        lines = select(e, want_fp, user, d)
-        disarm()
+        disarm = _arm(float(cfg["deadline"]), d, chain)
+        if "instanceConnect" in cfg:
+            import kiln_eic
+
+            helper = kiln_eic.helper_path(cfg)
+            if helper:
+                chain["helper"], why = kiln_eic.start(helper, user, want_fp, root)
+                chain["eic"] = why or "started"
+        rc, lines = _iam_lines(cfg, root, user, want_fp, d)
         if lines:
             sys.stdout.write("\n".join(lines) + "\n")
             sys.stdout.flush()
-        d.outcome = "keys-printed" if lines else "no-matching-key"
-        d.log()
-        return 0
-    except Exception as e:  # fail closed, print nothing
+            chain["printed"] = True
+        if chain["helper"] is not None:
+            import kiln_eic
+
+            remaining = float(cfg["deadline"]) - (time.monotonic() - _T0) - 0.05
+            eic, chain["eic"] = kiln_eic.collect(chain["helper"], remaining, cfg["allowedKeyTypes"], want_fp)
+            chain["helper"] = None
+            if eic:
+                sys.stdout.write("\n".join(eic) + "\n")
+                sys.stdout.flush()
+                chain["printed"] = True
+            _log_chain(d, chain, len(eic))
+        elif chain["eic"] is not None:
+            _log_chain(d, chain, 0)
+        disarm()
+        if d.outcome in ("keys-printed", "no-matching-key"):
+            d.log()
+        return 0 if chain["printed"] else rc
+    except Exception as e:  # fail closed, print nothing (more)
         d.outcome = "error"
         try:
             d.log("err", "%s:%s" % (e.__class__.__name__, e))
         except Exception:
             pass
-        return 1
+        return 0 if chain["printed"] else 1
