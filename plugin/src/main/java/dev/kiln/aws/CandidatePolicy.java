@@ -96,7 +96,8 @@ public final class CandidatePolicy {
     if (access.assumeRole() == null || access.assumeRole().isBlank()) {
       st.addAll(readStatements(access));
     } else {
-      st.add(statement("KilnAssumeReader", List.of("sts:AssumeRole"), List.of(access.assumeRole())));
+      st.add(
+          statement("KilnAssumeReader", List.of("sts:AssumeRole"), List.of(access.assumeRole())));
       if (access.groupsFromTags()) {
         st.add(statement("KilnInstanceTags", List.of("ec2:DescribeTags"), List.of("*")));
       }

@@ -156,8 +156,7 @@ final class SandboxBakeCloud implements BakeCloud {
     // What real images ship that claims sshd's key slot, as if the base had it: every sandbox
     // image must prove that Kiln keeps the slot anyway (HostileFiles).
     Map<String, String> planted =
-        HostileFiles.planted(
-            b.sshd("configDir", "/etc/ssh/sshd_config.d"), b.sshd("unit", "ssh"));
+        HostileFiles.planted(b.sshd("configDir", "/etc/ssh/sshd_config.d"), b.sshd("unit", "ssh"));
     Sandbox.Builder builder =
         sandbox.startBuilder(
             base,

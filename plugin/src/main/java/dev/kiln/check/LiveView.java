@@ -34,7 +34,8 @@ public final class LiveView {
    * unit's EnvironmentFile.
    */
   public static String collectScript(String unit) {
-    String dirs = "/etc/systemd/system /run/systemd/system /usr/lib/systemd/system /lib/systemd/system";
+    String dirs =
+        "/etc/systemd/system /run/systemd/system /usr/lib/systemd/system /lib/systemd/system";
     return String.join(
         "\n",
         "for p in /proc/[0-9]*; do",
@@ -112,8 +113,8 @@ public final class LiveView {
   }
 
   /**
-   * Keywords whose values differ between two {@code sshd -T} outputs, each as {@code keyword:
-   * files 'a', live 'b'}.
+   * Keywords whose values differ between two {@code sshd -T} outputs, each as {@code keyword: files
+   * 'a', live 'b'}.
    */
   public static List<String> differences(String fileView, String liveView) {
     Map<String, List<String>> a = SshdCheck.parse(fileView);

@@ -15,9 +15,9 @@ import java.util.stream.Stream;
  * Who holds sshd's key slot and who may use a CA, per connection, as the local sshd reads the
  * bundle next to the drop-ins that claim the slot ({@link HostileFiles}, {@link
  * SshdCheck#HOSTILE_DROP_INS}), and with Instance Connect's unit drop-in's {@code -o} options on
- * the command line (the live view): for an IAM user and root the key command is Kiln's and no CA
- * is trusted; for the break-glass account (when the bundle has one) only its CA and principals
- * file, no key file and no key command; the live view equals the file view for all of them.
+ * the command line (the live view): for an IAM user and root the key command is Kiln's and no CA is
+ * trusted; for the break-glass account (when the bundle has one) only its CA and principals file,
+ * no key file and no key command; the live view equals the file view for all of them.
  */
 final class SlotCheck {
   static final String CHECK = "sshd.slot";
@@ -53,8 +53,11 @@ final class SlotCheck {
       tmp = Files.createTempDirectory("kiln-slot-check");
       Path dropIns = Files.createDirectory(tmp.resolve("sshd_config.d"));
       Path key = tmp.resolve("host_key");
-      Proc.run(List.of(keygen.get().toString(), "-q", "-t", "ed25519", "-N", "", "-f", key.toString()), 30);
-      Files.writeString(tmp.resolve("sshd_config"), SshdCheck.localStock(stock, configDir, dropIns, key));
+      Proc.run(
+          List.of(keygen.get().toString(), "-q", "-t", "ed25519", "-N", "", "-f", key.toString()),
+          30);
+      Files.writeString(
+          tmp.resolve("sshd_config"), SshdCheck.localStock(stock, configDir, dropIns, key));
       Map<String, String> files = new LinkedHashMap<>(SshdCheck.HOSTILE_DROP_INS);
       files.put(HostileFiles.USERDB_DROP_IN_NAME, HostileFiles.USERDB_DROP_IN);
       try (Stream<Path> s = Files.list(in.bundleDir().resolve("rootfs" + configDir))) {
@@ -66,13 +69,25 @@ final class SlotCheck {
       for (Map.Entry<String, String> e : files.entrySet()) {
         Files.writeString(dropIns.resolve(e.getKey()), e.getValue());
       }
-      List<String> base = List.of(sshd.get().toString(), "-T", "-f", tmp.resolve("sshd_config").toString(), "-h", key.toString());
+      List<String> base =
+          List.of(
+              sshd.get().toString(),
+              "-T",
+              "-f",
+              tmp.resolve("sshd_config").toString(),
+              "-h",
+              key.toString());
       List<String> users = new ArrayList<>(List.of("kilnprobe", "root"));
       if (breakGlass != null) {
         users.add(breakGlass);
       }
-      String evidence = "drop-ins: " + files.keySet().stream().sorted().toList() + "; -o options of "
-          + HostileFiles.EIC_UNIT_DROP_IN_NAME + ": " + live;
+      String evidence =
+          "drop-ins: "
+              + files.keySet().stream().sorted().toList()
+              + "; -o options of "
+              + HostileFiles.EIC_UNIT_DROP_IN_NAME
+              + ": "
+              + live;
       for (String u : users) {
         List<String> cmd = new ArrayList<>(base);
         cmd.addAll(List.of("-C", "user=" + u + ",host=probe.example,addr=192.0.2.10"));
@@ -80,25 +95,53 @@ final class SlotCheck {
         cmd.addAll(live);
         Proc.Result liveView = Proc.run(cmd, 30);
         if (!fileView.ok() || !liveView.ok()) {
-          out.add(new Finding(recipe, CHECK, 8, "sshd -T -C user=" + u + " failed", fileView.output() + liveView.output()));
+          out.add(
+              new Finding(
+                  recipe,
+                  CHECK,
+                  8,
+                  "sshd -T -C user=" + u + " failed",
+                  fileView.output() + liveView.output()));
           continue;
         }
         for (String d : LiveView.differences(fileView.stdout(), liveView.stdout())) {
-          out.add(new Finding(recipe, CHECK + ".live", 8,
-              "for " + u + ", Instance Connect's unit drop-in (-o on sshd's command line) changes "
-                  + d + "; expected Kiln's Match all block (00-kiln-slot.conf) to keep the slot",
-              evidence));
+          out.add(
+              new Finding(
+                  recipe,
+                  CHECK + ".live",
+                  8,
+                  "for "
+                      + u
+                      + ", Instance Connect's unit drop-in (-o on sshd's command line) changes "
+                      + d
+                      + "; expected Kiln's Match all block (00-kiln-slot.conf) to keep the slot",
+                  evidence));
         }
-        out.addAll(expect(recipe, u, u.equals(breakGlass), SshdCheck.parse(fileView.stdout()), evidence));
+        out.addAll(
+            expect(recipe, u, u.equals(breakGlass), SshdCheck.parse(fileView.stdout()), evidence));
       }
       if (breakGlass != null) {
-        Proc.Result fp = Proc.run(List.of(keygen.get().toString(), "-l", "-f", in.bundleDir().resolve("rootfs" + CA).toString()), 30);
+        Proc.Result fp =
+            Proc.run(
+                List.of(
+                    keygen.get().toString(),
+                    "-l",
+                    "-f",
+                    in.bundleDir().resolve("rootfs" + CA).toString()),
+                30);
         if (!fp.ok()) {
-          out.add(new Finding(recipe, CHECK + ".ca", 0, "ssh-keygen -l cannot read the break-glass CA key " + CA, fp.output()));
+          out.add(
+              new Finding(
+                  recipe,
+                  CHECK + ".ca",
+                  0,
+                  "ssh-keygen -l cannot read the break-glass CA key " + CA,
+                  fp.output()));
         }
       }
     } catch (IOException e) {
-      out.add(new Finding(recipe, CHECK, 8, "could not prepare the temporary sshd root", e.toString()));
+      out.add(
+          new Finding(recipe, CHECK, 8, "could not prepare the temporary sshd root", e.toString()));
     } finally {
       Dirs.deleteQuietly(tmp);
     }
@@ -106,7 +149,12 @@ final class SlotCheck {
   }
 
   /** The values each kind of account must get. */
-  private static List<Finding> expect(String recipe, String user, boolean breakGlass, Map<String, List<String>> eff, String evidence) {
+  private static List<Finding> expect(
+      String recipe,
+      String user,
+      boolean breakGlass,
+      Map<String, List<String>> eff,
+      String evidence) {
     Map<String, String> want = new LinkedHashMap<>();
     if (breakGlass) {
       want.put("trustedusercakeys", CA);
@@ -125,12 +173,29 @@ final class SlotCheck {
     List<Finding> out = new ArrayList<>();
     for (Map.Entry<String, String> w : want.entrySet()) {
       List<String> got = eff.getOrDefault(w.getKey(), List.of());
-      boolean ok = w.getKey().equals("allowgroups") ? got.contains(w.getValue()) : got.equals(List.of(w.getValue()));
+      boolean ok =
+          w.getKey().equals("allowgroups")
+              ? got.contains(w.getValue())
+              : got.equals(List.of(w.getValue()));
       if (!ok) {
-        out.add(new Finding(recipe, CHECK + "." + w.getKey(), 8,
-            "for " + user + " effective " + w.getKey() + " is '" + String.join(" | ", got) + "', expected '" + w.getValue() + "'"
-                + (breakGlass ? " (the break-glass account)" : " (no CA may be trusted but for the break-glass account)"),
-            evidence));
+        out.add(
+            new Finding(
+                recipe,
+                CHECK + "." + w.getKey(),
+                8,
+                "for "
+                    + user
+                    + " effective "
+                    + w.getKey()
+                    + " is '"
+                    + String.join(" | ", got)
+                    + "', expected '"
+                    + w.getValue()
+                    + "'"
+                    + (breakGlass
+                        ? " (the break-glass account)"
+                        : " (no CA may be trusted but for the break-glass account)"),
+                evidence));
       }
     }
     return out;

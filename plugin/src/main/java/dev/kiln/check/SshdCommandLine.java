@@ -9,9 +9,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * sshd's command line, which beats every configuration file and which no file-reading scanner
- * sees: how systemd builds it from the unit and its drop-ins ({@code ExecStart=}), how to read it
- * back from a running daemon ({@code /proc/<pid>/cmdline}, which sshd overwrites with its process
+ * sshd's command line, which beats every configuration file and which no file-reading scanner sees:
+ * how systemd builds it from the unit and its drop-ins ({@code ExecStart=}), how to read it back
+ * from a running daemon ({@code /proc/<pid>/cmdline}, which sshd overwrites with its process
  * title), and which of its options change the configuration, to replay them into {@code sshd -T}.
  */
 public final class SshdCommandLine {
@@ -74,9 +74,9 @@ public final class SshdCommandLine {
   }
 
   /**
-   * Splits one ExecStart value as systemd does: double and single quotes, backslash escapes,
-   * {@code %%} for {@code %}, {@code $VAR} split at whitespace into several words, {@code ${VAR}}
-   * one word; the executable's prefixes ({@code -@:+!}) are dropped.
+   * Splits one ExecStart value as systemd does: double and single quotes, backslash escapes, {@code
+   * %%} for {@code %}, {@code $VAR} split at whitespace into several words, {@code ${VAR}} one
+   * word; the executable's prefixes ({@code -@:+!}) are dropped.
    */
   static List<String> tokens(String value, Map<String, String> env) {
     List<String> out = new ArrayList<>();

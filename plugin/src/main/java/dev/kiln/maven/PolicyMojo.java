@@ -37,8 +37,7 @@ public class PolicyMojo extends AbstractKilnMojo {
     ReleaseSettings releaseSettings =
         ReleaseSettings.of(v, project.getGroupId(), project.getArtifactId());
     Path dir = spec.outputDir().resolve("policy");
-    String instance =
-        CandidatePolicy.instancePolicy(spec.access(), spec.waysIn().sessionManager());
+    String instance = CandidatePolicy.instancePolicy(spec.access(), spec.waysIn().sessionManager());
     getLog().info("Instance role policy (" + dir.resolve("instance-role.json") + "):\n" + instance);
     write(dir.resolve("instance-role.json"), instance);
     if (spec.access().assumeRole() != null && !spec.access().assumeRole().isBlank()) {

@@ -22,7 +22,8 @@ import java.util.function.Supplier;
  */
 final class BreakGlassProbe {
   static final String ID = "break-glass-login";
-  static final String TITLE = "The break-glass account logs in by SSH certificate while IAM is down";
+  static final String TITLE =
+      "The break-glass account logs in by SSH certificate while IAM is down";
   static final String EXPECTED =
       "during an IAM outage: a fresh certificate logs in (logged with key id and serial); an expired"
           + " one, one for another principal, one from another CA, the bare key, the certificate"
@@ -93,7 +94,8 @@ final class BreakGlassProbe {
         "expired", ca.sign(key.publicLine(), keyId + "-expired", bg.user(), "-2h:-1h", serial + 1));
     refusedCerts.put(
         "another principal (root, " + h.iamUser() + ")",
-        ca.sign(key.publicLine(), keyId + "-principal", "root," + h.iamUser(), "-5m:+10m", serial + 2));
+        ca.sign(
+            key.publicLine(), keyId + "-principal", "root," + h.iamUser(), "-5m:+10m", serial + 2));
     refusedCerts.put(
         "another CA",
         other.sign(key.publicLine(), keyId + "-other-ca", bg.user(), "-5m:+10m", serial + 3));
@@ -143,7 +145,11 @@ final class BreakGlassProbe {
       }
       int port = t.port("probe");
       for (Map.Entry<String, String> c : refusedCerts.entrySet()) {
-        refused(c.getKey() + " certificate", () -> Ssh.withCertificate(t.host(), port, bg.user(), key, c.getValue()), ev, wrong);
+        refused(
+            c.getKey() + " certificate",
+            () -> Ssh.withCertificate(t.host(), port, bg.user(), key, c.getValue()),
+            ev,
+            wrong);
       }
       refused("the bare key", () -> Ssh.withKey(t.host(), port, bg.user(), key), ev, wrong);
       refused(
@@ -224,17 +230,26 @@ final class BreakGlassProbe {
   }
 
   /**
-   * sshd at LogLevel VERBOSE logs {@code Accepted certificate ID "<id>" (serial <n>) signed by
-   * ... CA} and {@code Accepted publickey for <user> ... ID <id> (serial <n>) CA ...}.
+   * sshd at LogLevel VERBOSE logs {@code Accepted certificate ID "<id>" (serial <n>) signed by ...
+   * CA} and {@code Accepted publickey for <user> ... ID <id> (serial <n>) CA ...}.
    */
   private void loggedWithIdAndSerial(
       String keyId, long serial, StringBuilder ev, List<String> wrong) throws KilnException {
     Optional<String[]> log =
         t.rootExec(
-            "grep -h -F -e 'ID \"" + keyId + "\" (serial " + serial + ")' -e 'ID " + keyId
-                + " (serial " + serial + ")' /var/log/sshd.log /var/log/auth.log 2>/dev/null;"
+            "grep -h -F -e 'ID \""
+                + keyId
+                + "\" (serial "
+                + serial
+                + ")' -e 'ID "
+                + keyId
+                + " (serial "
+                + serial
+                + ")' /var/log/sshd.log /var/log/auth.log 2>/dev/null;"
                 + " command -v journalctl >/dev/null 2>&1 && journalctl -q --no-pager -o cat"
-                + " --since=-15min 2>/dev/null | grep -F '" + keyId + "'; true");
+                + " --since=-15min 2>/dev/null | grep -F '"
+                + keyId
+                + "'; true");
     if (log.isEmpty()) {
       ev.append("sshd log: not readable from here (no root shell on this target)\n");
       return;
@@ -244,13 +259,15 @@ final class BreakGlassProbe {
     boolean certificate =
         lines.contains("Accepted certificate ID \"" + keyId + "\" (serial " + serial + ")");
     boolean accepted =
-        lines.lines()
+        lines
+            .lines()
             .anyMatch(
                 l ->
                     l.contains("Accepted publickey for " + bg.user())
                         && l.contains("ID " + keyId + " (serial " + serial + ")"));
     if (!certificate || !accepted) {
-      wrong.add("sshd did not log the certificate login with key id " + keyId + " and serial " + serial);
+      wrong.add(
+          "sshd did not log the certificate login with key id " + keyId + " and serial " + serial);
     }
   }
 }

@@ -39,14 +39,17 @@ final class CertificateIssuer implements AutoCloseable {
   static CertificateIssuer throwaway() throws KilnException {
     Path dir = tempDir();
     Path key = dir.resolve("throwaway-ca");
-    run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "other-ca", "-f", key.toString()));
+    run(
+        List.of(
+            "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "other-ca", "-f", key.toString()));
     return new CertificateIssuer(dir, key);
   }
 
   private static Path tempDir() throws KilnException {
     try {
       return Files.createTempDirectory(
-          "kiln-certs", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+          "kiln-certs",
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     } catch (IOException e) {
       throw new KilnException("cannot create a temporary directory: " + e.getMessage(), e);
     }
@@ -79,7 +82,14 @@ final class CertificateIssuer implements AutoCloseable {
       List<String> cmd = new ArrayList<>(List.of("ssh-keygen", "-q", "-s", caKey.toString()));
       cmd.addAll(
           List.of(
-              "-I", keyId, "-n", principals, "-V", validity, "-z", Long.toString(serial),
+              "-I",
+              keyId,
+              "-n",
+              principals,
+              "-V",
+              validity,
+              "-z",
+              Long.toString(serial),
               pub.toString()));
       run(cmd);
       Path cert = dir.resolve(pub.getFileName().toString().replace(".pub", "-cert.pub"));

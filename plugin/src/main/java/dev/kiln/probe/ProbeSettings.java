@@ -17,8 +17,8 @@ import java.util.List;
  * @param existingUser where probes may not create IAM users (AWS): the local name of an existing
  *     IAM user in an authorized group ({@code <verify><iamUser>}), else null
  * @param existingKey that user's private key ({@code <verify><keyFile>}), else null
- * @param breakGlass the image's break-glass account and the CA key to issue certificates with,
- *     else null
+ * @param breakGlass the image's break-glass account and the CA key to issue certificates with, else
+ *     null
  */
 public record ProbeSettings(
     List<String> iamGroups,
@@ -40,7 +40,8 @@ public record ProbeSettings(
    * @param sudo whether the account has sudo
    * @param caKey the CA's private key file ({@code <verify><breakGlassCaKey>}), or null
    */
-  public record BreakGlass(String user, String caFingerprint, boolean sudo, java.nio.file.Path caKey) {}
+  public record BreakGlass(
+      String user, String caFingerprint, boolean sudo, java.nio.file.Path caKey) {}
 
   /** With the default ban timeout (40 s). */
   public ProbeSettings(

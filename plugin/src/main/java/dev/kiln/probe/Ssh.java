@@ -131,7 +131,8 @@ public final class Ssh {
           (certificate.strip() + "\n").getBytes(StandardCharsets.UTF_8),
           null);
     } catch (JSchException e) {
-      return new Attempt(Kind.NO_CONNECTION, "bad certificate identity: " + e.getMessage(), null, null);
+      return new Attempt(
+          Kind.NO_CONNECTION, "bad certificate identity: " + e.getMessage(), null, null);
     }
     return connect(jsch, host, port, user, "publickey", null);
   }

@@ -76,7 +76,8 @@ public final class Verifier {
     return bg == null
         ? s
         : s.withBreakGlass(
-            new ProbeSettings.BreakGlass(bg.user(), bg.caFingerprint(), bg.sudo(), breakGlassCaKey));
+            new ProbeSettings.BreakGlass(
+                bg.user(), bg.caFingerprint(), bg.sudo(), breakGlassCaKey));
   }
 
   /**

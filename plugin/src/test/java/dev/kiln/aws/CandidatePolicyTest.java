@@ -68,7 +68,13 @@ class CandidatePolicyTest {
     for (Map<String, String> raw :
         List.of(
             Map.of("recipes", "debian-12", "access.sessionManager", "true"),
-            Map.of("recipes", "debian-12", "access.sessionManager", "true", "access.assumeRole", role))) {
+            Map.of(
+                "recipes",
+                "debian-12",
+                "access.sessionManager",
+                "true",
+                "access.assumeRole",
+                role))) {
       KilnSpec spec = KilnSpec.parse(raw, Path.of("."));
       String p = CandidatePolicy.instancePolicy(spec.access(), spec.waysIn().sessionManager());
       assertThat(actions(p))
@@ -77,7 +83,9 @@ class CandidatePolicyTest {
               "ssmmessages:CreateControlChannel",
               "ssmmessages:OpenDataChannel",
               "ec2messages:GetMessages")
-          .hasSize(CandidatePolicy.SSM_MANAGED_INSTANCE_CORE.size() + (raw.containsKey("access.assumeRole") ? 1 : 5));
+          .hasSize(
+              CandidatePolicy.SSM_MANAGED_INSTANCE_CORE.size()
+                  + (raw.containsKey("access.assumeRole") ? 1 : 5));
       // the assumed role reads IAM only
       assertThat(actions(CandidatePolicy.readPolicy(spec.access())))
           .noneMatch(a -> String.valueOf(a).startsWith("ssm"));

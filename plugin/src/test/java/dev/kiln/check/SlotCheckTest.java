@@ -22,7 +22,9 @@ class SlotCheckTest {
 
   @BeforeAll
   static void render() throws Exception {
-    plain = Bundles.input(Bundles.render(dir.resolve("plain"), Map.of("recipes", "debian-12")), "debian-12");
+    plain =
+        Bundles.input(
+            Bundles.render(dir.resolve("plain"), Map.of("recipes", "debian-12")), "debian-12");
     Path ca = dir.resolve("ca");
     Process p =
         new ProcessBuilder("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", ca.toString())
@@ -56,7 +58,11 @@ class SlotCheckTest {
   void withoutTheMatchAllBlockInstanceConnectsOptionsTakeTheSlot() throws Exception {
     CheckInput in =
         new CheckInput(
-            plain.bundleDir(), plain.recipe(), plain.hardening(), plain.sshd(), plain.access(),
+            plain.bundleDir(),
+            plain.recipe(),
+            plain.hardening(),
+            plain.sshd(),
+            plain.access(),
             Map.of("00-kiln-slot.conf", "# emptied\n"));
     List<Finding> f = new SlotCheck(new Tools()).run(in);
     assertThat(f)
@@ -64,7 +70,8 @@ class SlotCheckTest {
             x -> {
               assertThat(x.check()).isEqualTo("sshd.slot.live");
               assertThat(x.message())
-                  .contains("authorizedkeyscommand: files '/usr/libexec/kiln/authorized-keys %u %f'")
+                  .contains(
+                      "authorizedkeyscommand: files '/usr/libexec/kiln/authorized-keys %u %f'")
                   .contains("eic_run_authorized_keys");
             });
     assertThat(f).extracting(Finding::check).contains("sshd.slot.live");
@@ -75,7 +82,10 @@ class SlotCheckTest {
     String slot = Files.readString(dropIn(breakGlass, "00-kiln-slot.conf"));
     CheckInput in =
         new CheckInput(
-            breakGlass.bundleDir(), breakGlass.recipe(), breakGlass.hardening(), breakGlass.sshd(),
+            breakGlass.bundleDir(),
+            breakGlass.recipe(),
+            breakGlass.hardening(),
+            breakGlass.sshd(),
             breakGlass.access(),
             Map.of(
                 "00-kiln-slot.conf",
@@ -88,7 +98,10 @@ class SlotCheckTest {
     String bg = Files.readString(dropIn(breakGlass, "00-kiln-breakglass.conf"));
     CheckInput in =
         new CheckInput(
-            breakGlass.bundleDir(), breakGlass.recipe(), breakGlass.hardening(), breakGlass.sshd(),
+            breakGlass.bundleDir(),
+            breakGlass.recipe(),
+            breakGlass.hardening(),
+            breakGlass.sshd(),
             breakGlass.access(),
             Map.of("00-kiln-breakglass.conf", bg.replace("    AuthorizedKeysCommand none\n", "")));
     assertThat(checks(in)).contains("sshd.slot.authorizedkeyscommand");

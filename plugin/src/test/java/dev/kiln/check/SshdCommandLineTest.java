@@ -18,8 +18,10 @@ class SshdCommandLineTest {
 
   @Test
   void theUnitAloneStartsSshdWithItsOptionsFromTheEnvironmentFile() {
-    Map<String, String> env = SshdCommandLine.environment("# opts\nSSHD_OPTS=\"-o 'LogLevel INFO'\"\n");
-    assertThat(SshdCommandLine.execStart(List.of(new UnitFile("ssh.service", DEBIAN_UNIT)), Map.of()))
+    Map<String, String> env =
+        SshdCommandLine.environment("# opts\nSSHD_OPTS=\"-o 'LogLevel INFO'\"\n");
+    assertThat(
+            SshdCommandLine.execStart(List.of(new UnitFile("ssh.service", DEBIAN_UNIT)), Map.of()))
         .containsExactly("/usr/sbin/sshd", "-D");
     // $VAR is split at whitespace (quotes inside the value are not parsed again)
     assertThat(SshdCommandLine.execStart(List.of(new UnitFile("ssh.service", DEBIAN_UNIT)), env))
@@ -58,8 +60,16 @@ class SshdCommandLineTest {
     List<String> argv = SshdCommandLine.execStart(List.of(new UnitFile("u", unit)), Map.of());
     assertThat(argv)
         .containsExactly(
-            "/usr/sbin/sshd", "-D", "-oPermitRootLogin=yes", "-p", "2222", "-E", "/var/log/x", "-o",
-            "Banner /etc/a b", "x y");
+            "/usr/sbin/sshd",
+            "-D",
+            "-oPermitRootLogin=yes",
+            "-p",
+            "2222",
+            "-E",
+            "/var/log/x",
+            "-o",
+            "Banner /etc/a b",
+            "x y");
     assertThat(SshdCommandLine.configOptions(argv))
         .containsExactly("-o", "PermitRootLogin=yes", "-p", "2222", "-o", "Banner /etc/a b");
   }
@@ -68,7 +78,8 @@ class SshdCommandLineTest {
   void anEmptyExecStartInALaterDropInLeavesNoCommand() {
     assertThat(
             SshdCommandLine.execStart(
-                List.of(new UnitFile("a", DEBIAN_UNIT), new UnitFile("b", "[Service]\nExecStart=\n")),
+                List.of(
+                    new UnitFile("a", DEBIAN_UNIT), new UnitFile("b", "[Service]\nExecStart=\n")),
                 Map.of()))
         .isEmpty();
   }
@@ -91,8 +102,11 @@ class SshdCommandLineTest {
     byte[] raw = "/usr/sbin/sshd\0-D\0-o\0LogLevel QUIET\0".getBytes(StandardCharsets.UTF_8);
     assertThat(SshdCommandLine.fromProcess(raw))
         .containsExactly("/usr/sbin/sshd", "-D", "-o", "LogLevel QUIET");
-    assertThat(SshdCommandLine.configOptions(SshdCommandLine.fromProcess(
-            "sshd: /usr/sbin/sshd -D [listener] 0 of 10-100 startups".getBytes(StandardCharsets.UTF_8))))
+    assertThat(
+            SshdCommandLine.configOptions(
+                SshdCommandLine.fromProcess(
+                    "sshd: /usr/sbin/sshd -D [listener] 0 of 10-100 startups"
+                        .getBytes(StandardCharsets.UTF_8))))
         .isEmpty();
   }
 }

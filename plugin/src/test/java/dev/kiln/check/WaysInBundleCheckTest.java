@@ -36,8 +36,10 @@ class WaysInBundleCheckTest {
         Bundles.render(
             dir.resolve("all"),
             Map.of(
-                "access.breakGlass.caPublicKey", dir.resolve("ca.pub").toString(),
-                "access.sessionManager", "true"));
+                "access.breakGlass.caPublicKey",
+                dir.resolve("ca.pub").toString(),
+                "access.sessionManager",
+                "true"));
     chain =
         Bundles.render(
             dir.resolve("chain"),

@@ -69,8 +69,16 @@ class SandboxPipelineTest {
     Path tmpDir = Files.createTempDirectory(dir.getParent(), ".tmp-ca-");
     Procs.check(
         List.of(
-            "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "kiln-test-ca",
-            "-f", tmpDir.resolve("ca").toString()),
+            "ssh-keygen",
+            "-q",
+            "-t",
+            "ed25519",
+            "-N",
+            "",
+            "-C",
+            "kiln-test-ca",
+            "-f",
+            tmpDir.resolve("ca").toString()),
         java.time.Duration.ofSeconds(30));
     try {
       Files.move(tmpDir, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
@@ -82,8 +90,8 @@ class SandboxPipelineTest {
   }
 
   /**
-   * The test project's configuration: two IAM groups, one with sudo, a 5 s key cache, a
-   * break-glass account.
+   * The test project's configuration: two IAM groups, one with sudo, a 5 s key cache, a break-glass
+   * account.
    */
   static Map<String, String> config(Path out, Path templatesDir) throws Exception {
     Map<String, String> raw = new LinkedHashMap<>();
@@ -177,7 +185,8 @@ class SandboxPipelineTest {
       // The hostile files every sandbox builder gets (HostileFiles) are in the image: the userdb
       // drop-in neutralised, Instance Connect's -o drop-in on the live daemon, which Kiln's Match
       // all block overrides (sshd-live-view passed with those options in its evidence).
-      Path layer = SandboxSettings.defaultCacheDir().resolve("images").resolve(ami).resolve("layer");
+      Path layer =
+          SandboxSettings.defaultCacheDir().resolve("images").resolve(ami).resolve("layer");
       assertThat(Files.readString(layer.resolve("etc/ssh/sshd_config.d/20-systemd-userdb.conf")))
           .contains("# kiln: neutralised")
           .doesNotContainPattern("(?m)^AuthorizedKeysCommand");
@@ -189,8 +198,9 @@ class SandboxPipelineTest {
                   .findFirst()
                   .orElseThrow()
                   .evidence())
-          .contains("running daemon: /usr/sbin/sshd -D -o \"AuthorizedKeysCommand /usr/share/"
-              + "ec2-instance-connect/eic_run_authorized_keys %u %f\"");
+          .contains(
+              "running daemon: /usr/sbin/sshd -D -o \"AuthorizedKeysCommand /usr/share/"
+                  + "ec2-instance-connect/eic_run_authorized_keys %u %f\"");
       Document junit =
           DocumentBuilderFactory.newInstance()
               .newDocumentBuilder()

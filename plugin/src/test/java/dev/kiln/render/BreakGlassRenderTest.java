@@ -29,8 +29,16 @@ class BreakGlassRenderTest {
   private String caPub() throws Exception {
     Process p =
         new ProcessBuilder(
-                "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "x",
-                "-f", base.resolve("ca").toString())
+                "ssh-keygen",
+                "-q",
+                "-t",
+                "ed25519",
+                "-N",
+                "",
+                "-C",
+                "x",
+                "-f",
+                base.resolve("ca").toString())
             .redirectErrorStream(true)
             .start();
     p.getInputStream().readAllBytes();
@@ -102,7 +110,8 @@ class BreakGlassRenderTest {
   }
 
   @Test
-  void chainModePutsTheRecipesInstanceConnectHelperInAccessJsonAndOffPutsNothing() throws Exception {
+  void chainModePutsTheRecipesInstanceConnectHelperInAccessJsonAndOffPutsNothing()
+      throws Exception {
     Map<String, String> raw =
         new HashMap<>(Map.of("recipes", "al2023,ubuntu-24.04", "access.instanceConnect", "chain"));
     KilnSpec spec = KilnSpec.parse(raw, base);
@@ -111,7 +120,8 @@ class BreakGlassRenderTest {
         .contains(
             "\"instanceConnect\": {\n    \"helper\": \"/opt/aws/bin/eic_run_authorized_keys\",\n"
                 + "    \"mode\": \"chain\"\n  }");
-    assertThat(Files.readString(base.resolve("target/kiln/ubuntu-24.04/rootfs/etc/kiln/access.json")))
+    assertThat(
+            Files.readString(base.resolve("target/kiln/ubuntu-24.04/rootfs/etc/kiln/access.json")))
         .contains("/usr/share/ec2-instance-connect/eic_run_authorized_keys");
     assertThat(Files.readString(render(Map.of()).resolve("rootfs/etc/kiln/access.json")))
         .doesNotContain("instanceConnect");

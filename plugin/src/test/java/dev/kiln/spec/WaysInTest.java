@@ -126,7 +126,14 @@ class WaysInTest {
     keygen(base, "user", "-t", "ed25519");
     Process p =
         new ProcessBuilder(
-                "ssh-keygen", "-q", "-s", base.resolve("ca").toString(), "-I", "x", "-n", "a",
+                "ssh-keygen",
+                "-q",
+                "-s",
+                base.resolve("ca").toString(),
+                "-I",
+                "x",
+                "-n",
+                "a",
                 base.resolve("user.pub").toString())
             .redirectErrorStream(true)
             .start();
