@@ -76,7 +76,8 @@ final class CertificateIssuer implements AutoCloseable {
    */
   String sign(String publicKeyLine, String keyId, String principals, String validity, long serial)
       throws KilnException {
-    Path pub = dir.resolve("k" + files++ + ".pub");
+    String name = "k" + files++;
+    Path pub = dir.resolve(name + ".pub");
     try {
       Files.writeString(pub, publicKeyLine.strip() + "\n");
       List<String> cmd = new ArrayList<>(List.of("ssh-keygen", "-q", "-s", caKey.toString()));
@@ -92,7 +93,7 @@ final class CertificateIssuer implements AutoCloseable {
               Long.toString(serial),
               pub.toString()));
       run(cmd);
-      Path cert = dir.resolve(pub.getFileName().toString().replace(".pub", "-cert.pub"));
+      Path cert = dir.resolve(name + "-cert.pub");
       return Files.readString(cert).strip();
     } catch (IOException e) {
       throw new KilnException("cannot issue a certificate: " + e.getMessage(), e);

@@ -244,7 +244,8 @@ public final class Sandbox implements AutoCloseable {
         if (!f.startsWith(upper)) {
           throw new KilnException("a planted file must lie inside the root: " + e.getKey());
         }
-        Files.createDirectories(f.getParent());
+        Files.createDirectories(
+            java.util.Objects.requireNonNull(f.getParent(), "a planted file has a directory"));
         Files.writeString(f, e.getValue(), StandardCharsets.UTF_8);
       }
     } catch (IOException e) {

@@ -102,7 +102,11 @@ public record SshPublicKey(String type, String base64) {
         }
         case 'c' -> {
           if (!new String(v, StandardCharsets.US_ASCII).equals(curve)) {
-            throw new Invalid("names curve " + printable(new String(v)) + ", expected " + curve);
+            throw new Invalid(
+                "names curve "
+                    + printable(new String(v, StandardCharsets.US_ASCII))
+                    + ", expected "
+                    + curve);
           }
         }
         case 'p' -> {
