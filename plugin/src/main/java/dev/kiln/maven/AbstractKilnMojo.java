@@ -36,6 +36,14 @@ public abstract class AbstractKilnMojo extends KilnParameters {
   @Parameter(defaultValue = "${plugin}", readonly = true, required = true)
   protected PluginDescriptor plugin;
 
+  /**
+   * This execution, for its configuration as written: Maven hands a {@code Map<String, Object>}
+   * element only the text of its direct children, so {@code <access><breakGlass><caPublicKey>} is
+   * read from here.
+   */
+  @Parameter(defaultValue = "${mojoExecution}", readonly = true)
+  protected org.apache.maven.plugin.MojoExecution mojoExecution;
+
   /** The validated parameters of this execution (set before {@link #run}). */
   private ParameterValues values;
 
@@ -137,7 +145,9 @@ public abstract class AbstractKilnMojo extends KilnParameters {
       if (element != null) {
         for (var e : element.entrySet()) {
           String path = g + "." + e.getKey();
-          if (!table.containsKey(path)) {
+          if (isNestedElement(table, path)) {
+            unknownNested(table, path, raw);
+          } else if (!table.containsKey(path)) {
             raw.put(path, text(e.getValue()));
           }
         }
@@ -159,10 +169,68 @@ public abstract class AbstractKilnMojo extends KilnParameters {
       return v == null ? null : text(v);
     }
     Map<?, ?> element = element(group);
+    if (name.contains(".")) {
+      return nestedValue(element, group + "." + name);
+    }
     if (element == null || !element.containsKey(name)) {
       return null;
     }
     return text(element.get(name));
+  }
+
+  /** Whether {@code path} is an element holding parameters ({@code access.breakGlass}). */
+  private static boolean isNestedElement(Map<String, dev.kiln.spec.Parameter> table, String path) {
+    return table.keySet().stream().anyMatch(k -> k.startsWith(path + "."));
+  }
+
+  /**
+   * The value at a path two or more levels deep ({@code access.breakGlass.caPublicKey}): from the
+   * element's map when it holds the nesting (tests set it so), else from this execution's
+   * configuration as written in the POM.
+   */
+  private String nestedValue(Map<?, ?> element, String path) {
+    String[] seg = path.split("\\.");
+    String rest = path.substring(seg[0].length() + 1);
+    if (element != null && element.containsKey(rest)) {
+      return text(element.get(rest)); // the dotted key itself (how tests hand the nesting over)
+    }
+    Object cur = element;
+    for (int i = 1; i < seg.length && cur instanceof Map<?, ?> m; i++) {
+      cur = m.containsKey(seg[i]) ? m.get(seg[i]) : null;
+      if (cur == null) {
+        break;
+      }
+      if (i == seg.length - 1) {
+        return text(cur);
+      }
+    }
+    org.codehaus.plexus.util.xml.Xpp3Dom dom = configuration(seg);
+    return dom == null ? null : text(dom.getValue());
+  }
+
+  /** The element at {@code seg} in this execution's configuration, or null. */
+  private org.codehaus.plexus.util.xml.Xpp3Dom configuration(String... seg) {
+    org.codehaus.plexus.util.xml.Xpp3Dom dom =
+        mojoExecution == null ? null : mojoExecution.getConfiguration();
+    for (int i = 0; i < seg.length && dom != null; i++) {
+      dom = dom.getChild(seg[i]);
+    }
+    return dom;
+  }
+
+  /** Children of a nested element that the table does not know, so that it refuses them. */
+  private void unknownNested(
+      Map<String, dev.kiln.spec.Parameter> table, String path, Map<String, String> raw) {
+    org.codehaus.plexus.util.xml.Xpp3Dom dom = configuration(path.split("\\."));
+    if (dom == null) {
+      return;
+    }
+    for (org.codehaus.plexus.util.xml.Xpp3Dom c : dom.getChildren()) {
+      String child = path + "." + c.getName();
+      if (!table.containsKey(child) && !isNestedElement(table, child)) {
+        raw.put(child, text(c.getValue()));
+      }
+    }
   }
 
   /**

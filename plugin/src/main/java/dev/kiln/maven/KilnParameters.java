@@ -161,6 +161,9 @@ abstract class KilnParameters extends org.apache.maven.plugin.AbstractMojo {
    *       authorized group to log in as. Form: an IAM user name.
    *   <li>&lt;keyFile&gt; (-Dkiln.verify.keyFile, default none): AWS: the private key of that
    *       user's Active IAM SSH key. Form: an existing file (relative to the project).
+   *   <li>&lt;breakGlassCaKey&gt; (-Dkiln.verify.breakGlassCaKey, default none): The break-glass
+   *       CA's private key, which break-glass-login issues certificates with. Form: an existing
+   *       file (relative to the project).
    * </ul>
    *
    * @since 0.1.0
@@ -411,6 +414,20 @@ abstract class KilnParameters extends org.apache.maven.plugin.AbstractMojo {
    *       deleted user. Form: true or false (any case).
    *   <li>&lt;groupsFromTags&gt; (-Dkiln.access.groupsFromTags, default false): Also reads the
    *       group lists from the instance's EC2 tags. Form: true or false (any case).
+   *   <li>&lt;breakGlass.caPublicKey&gt; (-Dkiln.access.breakGlass.caPublicKey, default none): The
+   *       CA whose user certificates open the break-glass account (its public key file). Form: an
+   *       existing file with one OpenSSH public key line, as ssh-keygen writes ca.pub (no options,
+   *       no certificate, no DSA, RSA of at least 3072 bits).
+   *   <li>&lt;breakGlass.user&gt; (-Dkiln.access.breakGlass.user, default kiln-breakglass): The
+   *       break-glass account, also the certificate principal it accepts. Form: a Linux user name
+   *       ([a-z_][a-z0-9_-]*, at most 32 characters) of its own: not root, a system account, a
+   *       cloud login user, ssm-user or one of Kiln's.
+   *   <li>&lt;breakGlass.sudo&gt; (-Dkiln.access.breakGlass.sudo, default true): Whether the
+   *       break-glass account has sudo. Form: true or false (any case).
+   *   <li>&lt;instanceConnect&gt; (-Dkiln.access.instanceConnect, default off): chain: after the
+   *       IAM keys, the recipe's EC2 Instance Connect helper's keys. Form: one of off, chain.
+   *   <li>&lt;sessionManager&gt; (-Dkiln.access.sessionManager, default false): Keeps or installs
+   *       the SSM agent and enables it (Session Manager). Form: true or false (any case).
    * </ul>
    *
    * @since 0.1.0

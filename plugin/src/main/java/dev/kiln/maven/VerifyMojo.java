@@ -30,6 +30,7 @@ public class VerifyMojo extends AbstractKilnMojo {
         spec,
         v.string("verify.iamUser"),
         v.path("verify.keyFile"),
+        v.path("verify.breakGlassCaKey"),
         getLog()::info);
   }
 }

@@ -51,13 +51,60 @@ public record WaysIn(BreakGlass breakGlass, String instanceConnect, boolean sess
    */
   static final Set<String> RESERVED =
       Set.of(
-          "root", "daemon", "bin", "sys", "sync", "games", "man", "lp", "mail", "news", "uucp",
-          "proxy", "www-data", "backup", "list", "irc", "gnats", "nobody", "nogroup", "sshd",
-          "messagebus", "syslog", "systemd-network", "systemd-resolve", "systemd-timesync",
-          "systemd-journal", "_apt", "apt", "adm", "halt", "shutdown", "operator", "ftp",
-          "polkitd", "chrony", "tss", "dbus", "sudo", "wheel", "staff", "users", "admin",
-          "ec2-user", "ubuntu", "debian", "centos", "fedora", "rocky", "almalinux", "cloud-user",
-          "ssm-user", "ec2-instance-connect", "kiln-keys", "kiln-iam");
+          "root",
+          "daemon",
+          "bin",
+          "sys",
+          "sync",
+          "games",
+          "man",
+          "lp",
+          "mail",
+          "news",
+          "uucp",
+          "proxy",
+          "www-data",
+          "backup",
+          "list",
+          "irc",
+          "gnats",
+          "nobody",
+          "nogroup",
+          "sshd",
+          "messagebus",
+          "syslog",
+          "systemd-network",
+          "systemd-resolve",
+          "systemd-timesync",
+          "systemd-journal",
+          "_apt",
+          "apt",
+          "adm",
+          "halt",
+          "shutdown",
+          "operator",
+          "ftp",
+          "polkitd",
+          "chrony",
+          "tss",
+          "dbus",
+          "sudo",
+          "wheel",
+          "staff",
+          "users",
+          "admin",
+          "ec2-user",
+          "ubuntu",
+          "debian",
+          "centos",
+          "fedora",
+          "rocky",
+          "almalinux",
+          "cloud-user",
+          "ssm-user",
+          "ec2-instance-connect",
+          "kiln-keys",
+          "kiln-iam");
 
   /** The CA file: one OpenSSH public key line, read and checked when the parameter is parsed. */
   static ValueType caPublicKey() {
@@ -134,12 +181,13 @@ public record WaysIn(BreakGlass breakGlass, String instanceConnect, boolean sess
               "a name other than recipe " + r.id() + "'s login user " + r.data().get("loginUser")));
     }
     if (sessionManager && !(r.data().get("sessionManager") instanceof Map<?, ?>)) {
-      p.problem(
-          SESSION_MANAGER,
-          "true",
-          "false for recipe "
-              + r.id()
-              + ", which does not say how to get the SSM agent (recipe key sessionManager)");
+      p.add(
+          new InvalidParametersException.Problem(
+              SESSION_MANAGER,
+              "true",
+              "false for recipe "
+                  + r.id()
+                  + ", which does not say how to get the SSM agent (recipe key sessionManager)"));
     }
     if (instanceConnect.equals("chain") && helper(r) == null) {
       p.add(

@@ -135,4 +135,34 @@ class MojoParametersTest {
                     .execute())
         .hasMessageContaining("<hardening><banner> (-Dkiln.hardening.banner) is '/etc/issue'");
   }
+
+  @Test
+  void breakGlassIsReadFromItsNestedElementAndMinusDWins() throws Exception {
+    Process p =
+        new ProcessBuilder(
+                "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", base.resolve("ca").toString())
+            .redirectErrorStream(true)
+            .start();
+    p.getInputStream().readAllBytes();
+    assertThat(p.waitFor()).isZero();
+    AbstractKilnMojo mojo = goal(RenderMojo.class, base, Map.of("recipes", "debian-12"), props());
+    // <access><breakGlass><caPublicKey>ca.pub</caPublicKey><user>oncall</user></breakGlass></access>
+    mojo.access = Map.of("breakGlass", Map.of("caPublicKey", "ca.pub", "user", "oncall"));
+    mojo.execute();
+    Path bundle = base.resolve("target/kiln/debian-12/rootfs");
+    assertThat(java.nio.file.Files.readString(bundle.resolve("etc/ssh/kiln-breakglass/principals")))
+        .isEqualTo("oncall\n");
+    // -D wins over the nested element; a bad value names the nested path both ways
+    AbstractKilnMojo bad =
+        goal(
+            RenderMojo.class,
+            base,
+            Map.of("recipes", "debian-12"),
+            props("kiln.access.breakGlass.user", "root"));
+    bad.access = Map.of("breakGlass", Map.of("caPublicKey", "ca.pub", "user", "oncall"));
+    assertThatThrownBy(bad::execute)
+        .hasMessageContaining(
+            "<access><breakGlass><user> (-Dkiln.access.breakGlass.user) is 'root', expected a Linux"
+                + " user name");
+  }
 }

@@ -178,7 +178,7 @@ class WaysInTest {
 
   @Test
   void instanceConnectIsOffOrChainAndChainNeedsTheRecipesHelper() throws Exception {
-    refused(Map.of(WaysIn.INSTANCE_CONNECT, "on"), WaysIn.INSTANCE_CONNECT, "off or chain");
+    refused(Map.of(WaysIn.INSTANCE_CONNECT, "on"), WaysIn.INSTANCE_CONNECT, "one of off, chain");
     refused(Map.of(WaysIn.INSTANCE_CONNECT, "chain"), WaysIn.INSTANCE_CONNECT, "debian-12");
     assertThat(
             parse(Map.of("recipes", "al2023", WaysIn.INSTANCE_CONNECT, "chain"))
