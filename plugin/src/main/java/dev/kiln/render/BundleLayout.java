@@ -45,7 +45,6 @@ public record BundleLayout(List<Entry> entries) {
     }
   }
 
-
   static BundleLayout read(Layers templates) throws KilnException {
     Object doc;
     try {
