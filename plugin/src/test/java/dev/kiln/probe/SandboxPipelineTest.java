@@ -188,8 +188,9 @@ class SandboxPipelineTest {
       Path layer =
           SandboxSettings.defaultCacheDir().resolve("images").resolve(ami).resolve("layer");
       assertThat(Files.readString(layer.resolve("etc/ssh/sshd_config.d/20-systemd-userdb.conf")))
-          .contains("# kiln: neutralised")
-          .doesNotContainPattern("(?m)^AuthorizedKeysCommand");
+          .contains("# kiln: aligned with 00-kiln-hardening.conf")
+          .contains("AuthorizedKeysCommand /usr/libexec/kiln/authorized-keys %u %f")
+          .doesNotContain("userdbctl ssh-authorized-keys %u\n");
       assertThat(layer.resolve("usr/lib/systemd/system/ssh.service.d/ec2-instance-connect.conf"))
           .exists();
       assertThat(
