@@ -319,6 +319,22 @@ public final class Prober {
       public String iamUser() {
         return user;
       }
+
+      @Override
+      public String awaitIamLogin() throws KilnException {
+        long t0 = System.nanoTime();
+        long deadline = t0 + 60_000_000_000L;
+        Attempt a;
+        do {
+          a = login("user", user);
+          a.close();
+          if (a.kind() == Kind.LOGGED_IN) {
+            return user + " logs in again after " + (System.nanoTime() - t0) / 1_000_000 + " ms";
+          }
+          sleep(1000);
+        } while (System.nanoTime() < deadline);
+        return user + " still cannot log in 60 s after the outage: " + a.detail();
+      }
     };
   }
 

@@ -10,7 +10,11 @@
 #     of KILN_DROPIN (same keyword, same value), then its other lines with Kiln's keywords removed;
 #   - in every other file of DROPIN_DIR, a line setting a single-valued keyword Kiln sets is
 #     replaced by Kiln's line (also inside Match blocks), and a line setting an additive keyword
-#     (Port, HostKey, AllowGroups, ListenAddress: they add up instead of "first wins") is removed.
+#     (Port, HostKey, AllowGroups, ListenAddress: they add up instead of "first wins") is removed;
+#   - in every file but Kiln's own, a line that could trust a CA or name principals
+#     (TrustedUserCAKeys, AuthorizedPrincipalsFile/Command/CommandUser) is removed, also inside Match
+#     blocks: a `Match all` in a drop-in that sorts before Kiln's slot block would otherwise open
+#     every account to that CA. Only Kiln's own drop-ins (KILN_OWN_DROPINS) may state them.
 # So the first value sshd reads (from KILN_DROPIN, read first) is the only value any file states.
 set -euo pipefail
 
@@ -22,13 +26,14 @@ dropin_dir=$3
 [ -f "$sshd_config" ] || { echo "sshd-align: $sshd_config: missing" >&2; exit 1; }
 include_line="Include $dropin_dir/*.conf"
 additive='port hostkey allowgroups listenaddress'
+slot='trustedusercakeys authorizedprincipalsfile authorizedprincipalscommand authorizedprincipalscommanduser'
 
 # rewrite FILE MODE: MODE "main" for SSHD_CONFIG, "dropin" for another drop-in. The file is
 # replaced by rename, keeping its mode and owner; a symlink (a package's drop-in) becomes a file.
 rewrite() {
   local file=$1 mode=$2 tmp
   tmp=$(mktemp "$(dirname "$file")/.kiln-align.XXXXXX")
-  awk -v mode="$mode" -v additive="$additive" -v include="$include_line" '
+  awk -v mode="$mode" -v additive="$additive" -v slot="$slot" -v include="$include_line" '
     function key(line,   t) {
       sub(/^[ \t]+/, "", line)
       split(line, t, /[ \t=]+/)
@@ -36,7 +41,10 @@ rewrite() {
       # ChallengeResponseAuthentication is the deprecated alias of KbdInteractiveAuthentication.
       return k == "challengeresponseauthentication" ? "kbdinteractiveauthentication" : k
     }
-    BEGIN { n = split(additive, a, " "); for (i = 1; i <= n; i++) add[a[i]] = 1 }
+    BEGIN {
+      n = split(additive, a, " "); for (i = 1; i <= n; i++) add[a[i]] = 1
+      n = split(slot, a, " "); for (i = 1; i <= n; i++) owned[a[i]] = 1
+    }
     FNR == NR {
       if ($0 ~ /^[A-Za-z]/) { k = key($0); if (!(k in kiln)) { kiln[k] = $0; order[++m] = k } }
       next
@@ -53,6 +61,7 @@ rewrite() {
       if (mode == "main" && line == include) next
       if (line !~ /^[ \t]*[A-Za-z]/) { print; next }
       k = key(line)
+      if (k in owned) { print "# kiln: removed a " k " line (only Kiln'"'"'s drop-ins trust a CA)"; next }
       if (!(k in kiln)) { print; next }
       if (mode == "main") { print "# kiln: " k " is set at the top of this file"; next }
       if (k in add) { print "# kiln: removed a " k " line (00-kiln-hardening.conf sets it)"; next }
