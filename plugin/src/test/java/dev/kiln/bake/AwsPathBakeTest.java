@@ -66,7 +66,8 @@ class AwsPathBakeTest {
                         "ssh_port", Integer.toString(sshPort),
                         "ssh_keypair_name", "aws-path",
                         "ssh_private_key_file", key.toString(),
-                        "offline", "true",
+                        // the builder reaches the base's package repository: the online path
+                        "offline", "false",
                         "polling_delay_seconds", "1"));
         BakeResult first =
             new Bakery().bake(req, BakeLog.of(l -> System.out.println("[aws] " + l)));

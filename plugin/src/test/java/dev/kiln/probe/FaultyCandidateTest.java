@@ -85,10 +85,6 @@ class FaultyCandidateTest {
                 + SLOT
                 + RELOAD),
         Arguments.of(
-            "sshd does not log certificate logins",
-            List.of("break-glass-login"),
-            "sed -i -e 's/^LogLevel VERBOSE/LogLevel ERROR/' " + DROP_IN + RELOAD),
-        Arguments.of(
             "a unit drop-in passes -o PermitRootLogin yes (the next restart's command line)",
             List.of("sshd-live-view"),
             "mkdir -p /etc/systemd/system/ssh.service.d; printf '[Service]\\nExecStart=\\n"

@@ -172,9 +172,9 @@ class SandboxPipelineTest {
               "iam-key-inactive",
               "iam-key-deleted",
               "iam-group-removal",
-              "break-glass-login",
               "fail2ban-ban",
-              "ssh-audit");
+              "ssh-audit",
+              "break-glass-login");
       assertThat(r.controls())
           .allSatisfy(
               c ->
