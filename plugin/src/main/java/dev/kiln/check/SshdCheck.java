@@ -551,6 +551,16 @@ final class SshdCheck {
     return out;
   }
 
+  /**
+   * The algorithms of {@code in} that only the recipe's newer OpenSSH knows (see {@link
+   * #unknownAlgorithms}); other checks that run the local sshd on the bundle leave them out too.
+   */
+  Set<String> newerAlgorithms(CheckInput in) {
+    Set<String> newer = new LinkedHashSet<>();
+    unknownAlgorithms(in, newer);
+    return newer;
+  }
+
   /** {@code in} with {@code drop} removed from its algorithm lists. */
   private static CheckInput withoutAlgorithms(CheckInput in, Set<String> drop) {
     Map<String, Object> sshd = new LinkedHashMap<>(in.sshd());
