@@ -49,7 +49,8 @@ class WaysInBundleCheckTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"al2023", "ubuntu-24.04", "ubuntu-22.04", "debian-12", "rhel-9"})
+  @ValueSource(
+      strings = {"al2023", "ubuntu-24.04", "ubuntu-22.04", "debian-12", "debian-13", "rhel-9"})
   void breakGlassAndSessionManagerPassEveryCheck(String recipe) throws Exception {
     List<Finding> findings = new BundleChecker().check(Bundles.input(all, recipe));
     assertThat(findings.stream().filter(BundleChecker::failing).map(Finding::describe).toList())
