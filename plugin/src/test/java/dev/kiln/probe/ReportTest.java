@@ -92,4 +92,67 @@ class ReportTest {
           .containsExactlyInAnyOrder(Report.JUNIT, Report.HTML);
     }
   }
+
+  @Test
+  void severalRecipesGetOneSuiteAndOneSectionEachWithControlsLinkedToTheirDocs() throws Exception {
+    Path dir = tmp.resolve("report");
+    // an earlier one-recipe report: its JUnit file must not survive as a stale suite
+    Report.write(dir, new Report.Subject("i-0", "ami-0", "sandbox", "debian-12"), CONTROLS);
+    Report.write(
+        dir,
+        List.of(
+            new Report.Section(
+                new Report.Subject("i-1", "ami-1", "sandbox", "debian-12"), CONTROLS.subList(0, 1)),
+            new Report.Section(
+                new Report.Subject("i-2", "ami-2", "sandbox", "debian-13"), CONTROLS)));
+    try (var s = Files.list(dir)) {
+      assertThat(s.map(p -> p.getFileName().toString()))
+          .containsExactlyInAnyOrder(
+              "TEST-kiln-hardening-debian-12.xml",
+              "TEST-kiln-hardening-debian-13.xml",
+              Report.HTML);
+    }
+    Document d12 =
+        DocumentBuilderFactory.newInstance()
+            .newDocumentBuilder()
+            .parse(dir.resolve("TEST-kiln-hardening-debian-12.xml").toFile());
+    assertThat(d12.getDocumentElement().getAttribute("name")).isEqualTo("kiln-hardening.debian-12");
+    assertThat(d12.getDocumentElement().getAttribute("tests")).isEqualTo("1");
+    assertThat(d12.getDocumentElement().getAttribute("failures")).isEqualTo("0");
+    Document d13 =
+        DocumentBuilderFactory.newInstance()
+            .newDocumentBuilder()
+            .parse(dir.resolve("TEST-kiln-hardening-debian-13.xml").toFile());
+    assertThat(d13.getDocumentElement().getAttribute("name")).isEqualTo("kiln-hardening.debian-13");
+    assertThat(d13.getDocumentElement().getAttribute("failures")).isEqualTo("1");
+    assertThat(
+            d13.getElementsByTagName("property")
+                .item(3)
+                .getAttributes()
+                .getNamedItem("value")
+                .getNodeValue())
+        .isEqualTo("debian-13");
+
+    String html = Files.readString(dir.resolve(Report.HTML), StandardCharsets.UTF_8);
+    assertThat(html)
+        .startsWith("<!DOCTYPE html>")
+        .contains("<section id=\"recipe-debian-12\">", "<section id=\"recipe-debian-13\">")
+        .contains("<tr id=\"debian-13-sshd-effective-config\">")
+        .contains("<a href=\"docs/hardening.md#root-login-refused\">root-login-refused</a>")
+        .contains("1 control(s) FAILED")
+        .contains("over 2 recipes")
+        .contains("&lt;tags&gt;")
+        .doesNotContain("<tags>", "\u0001", "<script", "<link", "src=", "url(", "@import");
+    assertThat(html.indexOf("recipe-debian-12\">")).isLessThan(html.indexOf("recipe-debian-13\">"));
+    assertThat(html.split("<tr id=", -1)).hasSize(5);
+  }
+
+  @Test
+  void theHtmlComesFromTheTemplateResource() throws Exception {
+    try (var in = Report.class.getClassLoader().getResourceAsStream(Report.TEMPLATE)) {
+      assertThat(in).isNotNull();
+      String t = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(t).contains("{% for s in sections %}", "{{ c.evidence|e }}");
+    }
+  }
 }
