@@ -53,6 +53,27 @@ public record LaunchRequest(
     }
   }
 
+  /** The same request for another image. */
+  public LaunchRequest withAmiId(String ami) {
+    return new LaunchRequest(
+        outputDir,
+        cloud,
+        ami,
+        trustedCidrs,
+        allowWorld,
+        timeout,
+        keep,
+        runId,
+        port,
+        instanceType,
+        subnetId,
+        instanceProfile,
+        awsProfile,
+        awsRegion,
+        awsEndpoint,
+        sandboxCacheDir);
+  }
+
   /** A sandbox request with defaults. */
   public static LaunchRequest sandbox(Path outputDir, String amiId, Path cacheDir) {
     return new LaunchRequest(

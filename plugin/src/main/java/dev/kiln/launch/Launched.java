@@ -4,6 +4,7 @@ import java.nio.file.Path;
 
 /**
  * A running candidate: what failsafe tests need ({@code kiln.instance.*}) and where it is recorded.
+ * {@code recipe} is the recipe of its image per {@code bake.json}, or null when unknown.
  */
 public record Launched(
     String cloud,
@@ -12,4 +13,5 @@ public record Launched(
     String host,
     int port,
     Path record,
-    long millis) {}
+    long millis,
+    String recipe) {}

@@ -43,6 +43,12 @@ public final class Launcher {
   public static final String PROPERTIES = "instance.properties";
 
   /**
+   * Where a launch of several recipes records each candidate: {@code instances/<recipe>.json} and
+   * {@code instances/<recipe>.properties} ({@link #RECORD} holds a single candidate).
+   */
+  public static final String RECORDS_DIR = "instances";
+
+  /**
    * Waits for the SSH banner of an AWS candidate (replaced in tests: never dial fake addresses).
    */
   public interface BannerWait {
@@ -60,8 +66,76 @@ public final class Launcher {
     this.bannerWait = bannerWait;
   }
 
-  /** Launches a candidate. */
+  /**
+   * Launches a candidate of each recipe that {@code bake.json} lists (its image in the primary
+   * region), in bake order: one build, several recipes. With an explicit {@code req.amiId()}, or
+   * when the bake made one recipe, this is {@link #launch}: one candidate in {@link #RECORD}.
+   * {@code amiProperty} ({@code kiln.ami.id} set by another plugin) is the image when there is no
+   * {@code bake.json}. A candidate that fails to start is removed; those already running stay
+   * recorded (terminate, or the shutdown hook, removes them).
+   */
+  public List<Launched> launchAll(LaunchRequest req, String amiProperty, Consumer<String> log)
+      throws KilnException {
+    if (req.amiId() != null && !req.amiId().isBlank()) {
+      return List.of(launch(req, log));
+    }
+    Map<String, Object> bake = readJson(req.outputDir().resolve("bake.json")).orElse(Map.of());
+    Map<String, String> images = imagesByRecipe(bake);
+    if (images.size() <= 1) {
+      LaunchRequest one =
+          bake.isEmpty() && amiProperty != null && !amiProperty.isBlank()
+              ? req.withAmiId(amiProperty)
+              : req;
+      return List.of(launch(one, log));
+    }
+    terminate(req.outputDir(), log);
+    log.accept("Launching a candidate of each recipe: " + String.join(", ", images.keySet()));
+    Path dir = req.outputDir().resolve(RECORDS_DIR);
+    List<Launched> all = new ArrayList<>();
+    for (Map.Entry<String, String> e : images.entrySet()) {
+      all.add(
+          launch(
+              req.withAmiId(e.getValue()),
+              dir.resolve(e.getKey() + ".json"),
+              dir.resolve(e.getKey() + ".properties"),
+              log));
+    }
+    return all;
+  }
+
+  /**
+   * Recipe → AMI of the images {@code bake.json} lists in the primary region (that of the image
+   * marked primary), in bake order.
+   */
+  static Map<String, String> imagesByRecipe(Map<String, Object> bake) {
+    Map<String, String> out = new LinkedHashMap<>();
+    if (!(bake.get("images") instanceof List<?> l)) {
+      return out;
+    }
+    Object region = null;
+    for (Object o : l) {
+      if (o instanceof Map<?, ?> m && Boolean.TRUE.equals(m.get("primary"))) {
+        region = m.get("region");
+      }
+    }
+    for (Object o : l) {
+      if (o instanceof Map<?, ?> m
+          && m.get("recipe") instanceof String recipe
+          && m.get("amiId") instanceof String ami
+          && (region == null || region.equals(m.get("region")))) {
+        out.putIfAbsent(recipe, ami);
+      }
+    }
+    return out;
+  }
+
+  /** Launches a candidate, recorded in {@link #RECORD}. */
   public Launched launch(LaunchRequest req, Consumer<String> log) throws KilnException {
+    return launch(req, req.outputDir().resolve(RECORD), req.outputDir().resolve(PROPERTIES), log);
+  }
+
+  private Launched launch(LaunchRequest req, Path record, Path properties, Consumer<String> log)
+      throws KilnException {
     long t0 = System.nanoTime();
     Map<String, Object> bake = readJson(req.outputDir().resolve("bake.json")).orElse(Map.of());
     String ami = firstNonBlank(req.amiId(), (String) bake.get("amiId"));
@@ -85,7 +159,6 @@ public final class Launcher {
     if (!cloud.equals("aws") && !cloud.equals("sandbox")) {
       throw KilnException.badParameter("cloud", cloud, "aws or sandbox");
     }
-    Path record = req.outputDir().resolve(RECORD);
     Optional<Map<String, Object>> existing = readJson(record);
     if (existing.isPresent() && !"terminated".equals(existing.get().get("state"))) {
       log.accept(
@@ -120,7 +193,7 @@ public final class Launcher {
     } else {
       l = launchAws(req, ami, runId, doc, record, log, t0);
     }
-    writeProperties(req.outputDir().resolve(PROPERTIES), l);
+    writeProperties(properties, l);
     log.accept(
         "Candidate "
             + l.instanceId()
@@ -187,7 +260,8 @@ public final class Launcher {
         "127.0.0.1",
         port,
         record,
-        (System.nanoTime() - t0) / 1_000_000);
+        (System.nanoTime() - t0) / 1_000_000,
+        (String) doc.get("recipe"));
   }
 
   private Launched launchAws(
@@ -232,7 +306,7 @@ public final class Launcher {
                 },
                 log);
       } catch (KilnException e) {
-        terminate(req.outputDir(), log);
+        terminateRecord(record, log);
         throw e;
       }
       aws.put("instanceId", c.instanceId());
@@ -243,7 +317,7 @@ public final class Launcher {
       try {
         bannerWait.await(c.host(), req.port(), req.timeout(), log);
       } catch (KilnException e) {
-        terminate(req.outputDir(), log);
+        terminateRecord(record, log);
         throw e;
       }
       doc.put("state", "running");
@@ -255,22 +329,68 @@ public final class Launcher {
           c.host(),
           req.port(),
           record,
-          (System.nanoTime() - t0) / 1_000_000);
+          (System.nanoTime() - t0) / 1_000_000,
+          (String) doc.get("recipe"));
     }
   }
 
-  /** Removes what {@code instance.json} records; returns what was removed. Idempotent. */
+  /**
+   * Removes every candidate recorded ({@link #RECORD} and {@code instances/*.json}); returns what
+   * was removed. Idempotent.
+   */
   public static List<String> terminate(Path outputDir, Consumer<String> log) throws KilnException {
-    Path record = outputDir.resolve(RECORD);
-    Optional<Map<String, Object>> doc = readJson(record);
-    if (doc.isEmpty() || "terminated".equals(doc.get().get("state"))) {
+    List<Path> records = records(outputDir);
+    List<String> removed = new ArrayList<>();
+    boolean any = false;
+    for (Path record : records) {
+      Optional<Map<String, Object>> doc = readJson(record);
+      if (doc.isPresent() && !"terminated".equals(doc.get().get("state"))) {
+        any = true;
+        removed.addAll(terminate(record, doc.get(), log));
+      }
+    }
+    if (!any) {
+      Path record = outputDir.resolve(RECORD);
       log.accept(
           "No candidate to terminate ("
               + record
-              + (doc.isEmpty() ? " does not exist)" : " says terminated)"));
-      return List.of();
+              + (Files.isRegularFile(record) ? " says terminated)" : " does not exist)"));
     }
-    Map<String, Object> d = new LinkedHashMap<>(doc.get());
+    HOOKED.remove(outputDir.toAbsolutePath().normalize());
+    return removed;
+  }
+
+  /** Removes the candidate one record names (a launch that failed half-way). */
+  private static void terminateRecord(Path record, Consumer<String> log) throws KilnException {
+    Optional<Map<String, Object>> doc = readJson(record);
+    if (doc.isPresent() && !"terminated".equals(doc.get().get("state"))) {
+      terminate(record, doc.get(), log);
+    }
+  }
+
+  /** The candidate records under {@code outputDir}: {@link #RECORD}, then {@code instances/}. */
+  public static List<Path> records(Path outputDir) throws KilnException {
+    List<Path> out = new ArrayList<>();
+    if (Files.isRegularFile(outputDir.resolve(RECORD))) {
+      out.add(outputDir.resolve(RECORD));
+    }
+    Path dir = outputDir.resolve(RECORDS_DIR);
+    if (Files.isDirectory(dir)) {
+      try (var files = Files.list(dir)) {
+        files
+            .filter(f -> String.valueOf(f.getFileName()).endsWith(".json"))
+            .sorted()
+            .forEach(out::add);
+      } catch (IOException e) {
+        throw new KilnException("cannot list " + dir + ": " + e.getMessage(), e);
+      }
+    }
+    return out;
+  }
+
+  private static List<String> terminate(Path record, Map<String, Object> doc, Consumer<String> log)
+      throws KilnException {
+    Map<String, Object> d = new LinkedHashMap<>(doc);
     List<String> removed = new ArrayList<>();
     if ("sandbox".equals(d.get("cloud")) && d.get("sandbox") instanceof Map<?, ?> m) {
       @SuppressWarnings("unchecked")
@@ -300,11 +420,15 @@ public final class Launcher {
     d.put("removed", removed);
     write(record, d);
     try {
-      Files.deleteIfExists(outputDir.resolve(PROPERTIES));
+      String name = String.valueOf(record.getFileName());
+      Files.deleteIfExists(
+          record.resolveSibling(
+              name.equals(RECORD)
+                  ? PROPERTIES
+                  : name.substring(0, name.length() - ".json".length()) + ".properties"));
     } catch (IOException e) {
       // stale properties only
     }
-    HOOKED.remove(outputDir.toAbsolutePath().normalize());
     if (removed.isEmpty()) {
       log.accept("Candidate " + d.get("instanceId") + " was already gone");
     } else {
@@ -314,9 +438,19 @@ public final class Launcher {
     return removed;
   }
 
-  /** The record of the current candidate, if one is running. */
+  /** The record of the (first) running candidate, if one is running. */
   public static Optional<Map<String, Object>> running(Path outputDir) throws KilnException {
-    return readJson(outputDir.resolve(RECORD)).filter(d -> "running".equals(d.get("state")));
+    List<Map<String, Object>> all = runningAll(outputDir);
+    return all.isEmpty() ? Optional.empty() : Optional.of(all.get(0));
+  }
+
+  /** The records of every running candidate, one per recipe of a several-recipe launch. */
+  public static List<Map<String, Object>> runningAll(Path outputDir) throws KilnException {
+    List<Map<String, Object>> out = new ArrayList<>();
+    for (Path r : records(outputDir)) {
+      readJson(r).filter(d -> "running".equals(d.get("state"))).ifPresent(out::add);
+    }
+    return out;
   }
 
   /** Terminates at JVM exit unless {@link #terminate} ran first (failed build, Ctrl-C). */

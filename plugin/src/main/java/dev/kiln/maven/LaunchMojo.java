@@ -17,7 +17,9 @@ import org.apache.maven.plugins.annotations.Mojo;
 /**
  * Boots a candidate from the baked image ({@code kiln.ami.id}, else {@code target/kiln/bake.json})
  * and exposes {@code kiln.instance.id}, {@code kiln.instance.host} and {@code kiln.instance.port}
- * as project properties (also in {@code target/kiln/instance.properties}) for failsafe tests. On
+ * as project properties (also in {@code target/kiln/instance.properties}) for failsafe tests; when
+ * the bake made several recipes, a candidate of each ({@code target/kiln/instances/<recipe>.json},
+ * properties {@code kiln.instance.<recipe>.id|host|port}, {@code kiln.instance.*} the first). On
  * AWS: IMDSv2 required, a security group open on the SSH port to {@code <hardening><trustedCidrs>}
  * only, the instance profile, {@code kiln:run-id} tags. In the sandbox: a fresh overlay in its own
  * namespaces, reached through 127.0.0.1. Unless {@code -Dkiln.launch.keep}, the candidate is
@@ -36,9 +38,6 @@ public class LaunchMojo extends AbstractKilnMojo {
   @Override
   protected void run(ParameterValues v, KilnSpec spec) throws KilnException {
     String ami = v.string("ami.id");
-    if (ami == null) {
-      ami = project.getProperties().getProperty(Props.OUT_AMI_ID);
-    }
     boolean allowWorld = v.bool("launch.allowWorld");
     // Trusted networks are never wider than /8 (/32): the whole world is only ever opened on
     // purpose.
@@ -65,9 +64,21 @@ public class LaunchMojo extends AbstractKilnMojo {
             c.awsRegion(),
             c.awsEndpoint(),
             c.sandboxCacheDir());
-    Launched l = new Launcher().launch(req, getLog()::info);
+    List<Launched> all =
+        new Launcher()
+            .launchAll(req, project.getProperties().getProperty(Props.OUT_AMI_ID), getLog()::info);
+    // kiln.instance.* name the first recipe's candidate; kiln.instance.<recipe>.* each one.
+    Launched l = all.get(0);
     project.getProperties().setProperty(Props.OUT_INSTANCE_ID, l.instanceId());
     project.getProperties().setProperty(Props.OUT_INSTANCE_HOST, l.host());
     project.getProperties().setProperty(Props.OUT_INSTANCE_PORT, Integer.toString(l.port()));
+    for (Launched each : all) {
+      if (each.recipe() != null) {
+        String p = "kiln.instance." + each.recipe() + ".";
+        project.getProperties().setProperty(p + "id", each.instanceId());
+        project.getProperties().setProperty(p + "host", each.host());
+        project.getProperties().setProperty(p + "port", Integer.toString(each.port()));
+      }
+    }
   }
 }

@@ -10,10 +10,11 @@ import org.apache.maven.plugins.annotations.LifecyclePhase;
 import org.apache.maven.plugins.annotations.Mojo;
 
 /**
- * Removes everything kiln:launch made (recorded in {@code target/kiln/instance.json}) and lists it;
- * does nothing when nothing is recorded, so it can run again. With {@code -Dkiln.launch.keep} the
- * candidate is left running and the goal says how to reach and remove it. With {@code
- * -Dkiln.rollout.group=NAME} it removes that sandbox group instead.
+ * Removes everything kiln:launch made (recorded in {@code target/kiln/instance.json}, or per recipe
+ * in {@code target/kiln/instances/}) and lists it; does nothing when nothing is recorded, so it can
+ * run again. With {@code -Dkiln.launch.keep} the candidate is left running and the goal says how to
+ * reach and remove it. With {@code -Dkiln.rollout.group=NAME} it removes that sandbox group
+ * instead.
  *
  * @since 0.1.0
  */
@@ -33,20 +34,19 @@ public class TerminateMojo extends AbstractKilnMojo {
       return;
     }
     if (v.bool("launch.keep")) {
-      var rec = Launcher.running(out);
-      if (rec.isPresent()) {
+      for (var rec : Launcher.runningAll(out)) {
         getLog()
             .info(
                 "kiln.launch.keep: leaving candidate "
-                    + rec.get().get("instanceId")
+                    + rec.get("instanceId")
                     + " running at "
-                    + rec.get().get("host")
+                    + rec.get("host")
                     + ":"
-                    + rec.get().get("port")
+                    + rec.get("port")
                     + " (ssh -p "
-                    + rec.get().get("port")
+                    + rec.get("port")
                     + " <iam-user>@"
-                    + rec.get().get("host")
+                    + rec.get("host")
                     + "); remove it with: mvn kiln:terminate");
       }
       return;

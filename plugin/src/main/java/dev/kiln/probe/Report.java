@@ -84,7 +84,7 @@ public final class Report {
     atomic(dir.resolve(HTML), html(sections));
     try (var files = Files.list(dir)) {
       for (Path f : files.toList()) {
-        String n = f.getFileName().toString();
+        String n = String.valueOf(f.getFileName());
         if (n.startsWith("TEST-kiln-hardening") && n.endsWith(".xml") && !written.contains(n)) {
           Files.deleteIfExists(f);
         }

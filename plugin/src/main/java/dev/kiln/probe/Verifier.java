@@ -108,21 +108,113 @@ public final class Verifier {
       Path breakGlassCaKey,
       Consumer<String> log)
       throws KilnException {
-    Map<String, Object> rec =
-        Launcher.running(outputDir)
-            .orElseThrow(
-                () ->
-                    new KilnException(
-                        "no running candidate recorded in "
-                            + outputDir.resolve(Launcher.RECORD)
-                            + ": run kiln:launch first (it is bound to pre-integration-test)"));
-    String cloud = (String) rec.get("cloud");
-    String recipe = (String) rec.get("recipe");
-    if (recipe == null && spec.recipes().size() == 1) {
-      recipe = spec.recipes().get(0).id();
+    List<Map<String, Object>> recs = Launcher.runningAll(outputDir);
+    if (recs.isEmpty()) {
+      throw new KilnException(
+          "no running candidate recorded in "
+              + outputDir.resolve(Launcher.RECORD)
+              + ": run kiln:launch first (it is bound to pre-integration-test)");
     }
+    // One candidate per recipe (a launch of several recipes): each is probed in turn, the report
+    // gets a section and a JUnit suite per recipe.
+    boolean several = recs.size() > 1;
+    List<Report.Section> sections = new ArrayList<>();
+    for (Map<String, Object> rec : recs) {
+      String recipe = (String) rec.get("recipe");
+      if (recipe == null && spec.recipes().size() == 1) {
+        recipe = spec.recipes().get(0).id();
+      }
+      if (several) {
+        log.accept("Verifying the candidate of " + recipe);
+      }
+      List<Control> controls =
+          probe(outputDir, spec, rec, recipe, existingUser, keyFile, breakGlassCaKey, log);
+      sections.add(
+          new Report.Section(
+              new Report.Subject(
+                  (String) rec.get("instanceId"),
+                  (String) rec.get("amiId"),
+                  (String) rec.get("cloud"),
+                  recipe),
+              controls));
+    }
+    Path dir = outputDir.resolve("report");
+    try {
+      Report.write(dir, sections);
+    } catch (IOException e) {
+      throw new KilnException(
+          "outputDir", "cannot write the report in " + dir + ": " + e.getMessage(), List.of(), e);
+    }
+    List<Control> all = new ArrayList<>();
+    List<String> failedNames = new ArrayList<>();
+    List<String> details = new ArrayList<>();
+    for (Report.Section sec : sections) {
+      all.addAll(sec.controls());
+      String prefix = several ? sec.subject().recipe() + ": " : "";
+      for (Control c : sec.controls()) {
+        if (c.failed()) {
+          failedNames.add(prefix + c.id());
+          details.add(
+              prefix + c.id() + ": expected " + c.expected() + "; observed " + c.observed());
+        }
+      }
+    }
+    Result r = new Result(all, dir);
+    long passed = all.stream().filter(c -> c.outcome() == Control.Outcome.PASS).count();
+    log.accept(
+        "Hardening report: "
+            + passed
+            + " passed, "
+            + r.failed().size()
+            + " failed, "
+            + (all.size() - passed - r.failed().size())
+            + " skipped"
+            + (several ? " over " + sections.size() + " recipes" : "")
+            + " → "
+            + dir.resolve(Report.HTML));
+    // Publish (this build or a later one) and rollback recognise a verified image by this tag:
+    // each image whose own suite has no failure gets it.
+    for (int i = 0; i < sections.size(); i++) {
+      Report.Section sec = sections.get(i);
+      if (sec.controls().stream().noneMatch(Control::failed)) {
+        VerifiedMark.mark(
+            recs.get(i), dir.resolve(Report.junitName(sec.subject().recipe(), several)), log);
+      }
+    }
+    if (!r.failed().isEmpty()) {
+      String ids =
+          String.join(
+              ", ",
+              sections.stream()
+                  .filter(sec -> sec.controls().stream().anyMatch(Control::failed))
+                  .map(sec -> sec.subject().instanceId())
+                  .toList());
+      throw new KilnFailure(
+          "hardening control(s) failed on "
+              + ids
+              + ": "
+              + String.join(", ", failedNames)
+              + " (report: "
+              + dir.resolve(Report.HTML)
+              + ")",
+          details);
+    }
+    return r;
+  }
+
+  /** Probes one recorded candidate: the sandbox's, or one reached at its address. */
+  private static List<Control> probe(
+      Path outputDir,
+      KilnSpec spec,
+      Map<String, Object> rec,
+      String recipe,
+      String existingUser,
+      Path keyFile,
+      Path breakGlassCaKey,
+      Consumer<String> log)
+      throws KilnException {
     ProbeSettings settings = settings(spec, outputDir, recipe, breakGlassCaKey);
-    List<Control> controls;
+    String cloud = (String) rec.get("cloud");
     String instanceId = (String) rec.get("instanceId");
     String amiId = (String) rec.get("amiId");
     if ("sandbox".equals(cloud)) {
@@ -132,59 +224,22 @@ public final class Verifier {
       Path cache = Path.of((String) rec.get("sandboxCacheDir"));
       log.accept("Verifying candidate " + state.instanceId + " of " + state.amiId);
       try (SandboxTarget t = new SandboxTarget(state, cache)) {
-        controls = new Prober(t, settings, log).run();
-      }
-    } else {
-      if (existingUser != null && keyFile != null) {
-        try {
-          settings = settings.withExistingUser(existingUser, Ssh.loadKey(keyFile));
-        } catch (IOException e) {
-          throw new KilnException("verify.keyFile", e.getMessage(), List.of(), e);
-        }
-      }
-      String host = (String) rec.get("host");
-      int port = ((Number) rec.get("port")).intValue();
-      log.accept("Verifying candidate " + instanceId + " of " + amiId + " at " + host + ":" + port);
-      try (HostTarget t = new HostTarget(host, port)) {
-        controls = new Prober(t, settings, log).run();
+        return new Prober(t, settings, log).run();
       }
     }
-    Path dir = outputDir.resolve("report");
-    try {
-      Report.write(dir, new Report.Subject(instanceId, amiId, cloud, recipe), controls);
-    } catch (IOException e) {
-      throw new KilnException(
-          "outputDir", "cannot write the report in " + dir + ": " + e.getMessage(), List.of(), e);
-    }
-    Result r = new Result(controls, dir);
-    long passed = controls.stream().filter(c -> c.outcome() == Control.Outcome.PASS).count();
-    log.accept(
-        "Hardening report: "
-            + passed
-            + " passed, "
-            + r.failed().size()
-            + " failed, "
-            + (controls.size() - passed - r.failed().size())
-            + " skipped → "
-            + dir.resolve(Report.HTML));
-    if (!r.failed().isEmpty()) {
-      List<String> details = new ArrayList<>();
-      for (Control c : r.failed()) {
-        details.add(c.id() + ": expected " + c.expected() + "; observed " + c.observed());
+    if (existingUser != null && keyFile != null) {
+      try {
+        settings = settings.withExistingUser(existingUser, Ssh.loadKey(keyFile));
+      } catch (IOException e) {
+        throw new KilnException("verify.keyFile", e.getMessage(), List.of(), e);
       }
-      throw new KilnFailure(
-          "hardening control(s) failed on "
-              + instanceId
-              + ": "
-              + String.join(", ", r.failed().stream().map(Control::id).toList())
-              + " (report: "
-              + dir.resolve(Report.HTML)
-              + ")",
-          details);
     }
-    // Publish (this build or a later one) and rollback recognise a verified image by this tag.
-    VerifiedMark.mark(rec, dir.resolve(Report.JUNIT), log);
-    return r;
+    String host = (String) rec.get("host");
+    int port = ((Number) rec.get("port")).intValue();
+    log.accept("Verifying candidate " + instanceId + " of " + amiId + " at " + host + ":" + port);
+    try (HostTarget t = new HostTarget(host, port)) {
+      return new Prober(t, settings, log).run();
+    }
   }
 
   /** Whether a report directory exists (for tests). */

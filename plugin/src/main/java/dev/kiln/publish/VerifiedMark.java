@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
@@ -93,8 +94,8 @@ public final class VerifiedMark {
    */
   public static String require(Path reportDir, String amiId, Map<String, String> imageTags)
       throws KilnException {
-    Path report = reportDir.resolve(REPORT);
-    if (Files.isRegularFile(report)) {
+    // One recipe: TEST-kiln-hardening.xml; several: TEST-kiln-hardening-<recipe>.xml each.
+    for (Path report : reports(reportDir)) {
       ReportFacts r = read(report);
       if (amiId.equals(r.amiId())) {
         if (r.failures() > 0 || r.errors() > 0 || r.tests() == 0) {
@@ -122,6 +123,26 @@ public final class VerifiedMark {
             + reportDir
             + (tag == null ? ", no " + TAG + " tag" : ", and its " + TAG + " tag is not a digest")
             + "). Run kiln:launch and kiln:verify on it first (mvn verify runs both).");
+  }
+
+  /** The JUnit reports of verify in {@code reportDir}, sorted. */
+  static List<Path> reports(Path reportDir) throws KilnException {
+    if (!Files.isDirectory(reportDir)) {
+      return List.of();
+    }
+    try (var files = Files.list(reportDir)) {
+      return files
+          .filter(
+              f -> {
+                String n = String.valueOf(f.getFileName());
+                return n.startsWith("TEST-kiln-hardening") && n.endsWith(".xml");
+              })
+          .filter(Files::isRegularFile)
+          .sorted()
+          .toList();
+    } catch (IOException e) {
+      throw new KilnException("cannot list " + reportDir + ": " + e.getMessage(), e);
+    }
   }
 
   /** Whether the image's tags say it passed verify. */
