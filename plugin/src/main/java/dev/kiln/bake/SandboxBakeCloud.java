@@ -166,7 +166,9 @@ final class SandboxBakeCloud implements BakeCloud {
             planted);
     builders.put(b.id(), builder);
     build
-        .prefix(sandbox.control().exec(List.of()))
+        // recorded in the session's ledger before it runs: a Packer orphaned by a killed JVM is
+        // stopped by the next run's sweep
+        .prefix(sandbox.track("packer-" + b.id(), sandbox.control().exec(List.of())))
         .var("region", primaryRegion())
         .var("custom_endpoint_ec2", sandbox.emulator().namespaceEndpoint())
         .var("ssh_host", builder.sshHost())

@@ -192,7 +192,8 @@ public final class CandidateSandbox {
           new Thread(
               () -> {
                 try {
-                  emu.complete(Emulator.start(ctl, s.dir.resolve("emulator"), List.of()));
+                  emu.complete(
+                      Emulator.start(ledger(s), ctl, s.dir.resolve("emulator"), List.of()));
                 } catch (KilnException | RuntimeException e) {
                   emu.complete(e);
                 }
@@ -205,7 +206,7 @@ public final class CandidateSandbox {
         emu.complete("none");
       }
 
-      Imds.start(vm, s.dir.resolve("imds.log"), region, iamRole, s.instanceId);
+      Imds.start(ledger(s), vm, s.dir.resolve("imds.log"), region, iamRole, s.instanceId);
       step.accept("  IMDSv2 endpoint on " + Imds.ADDRESS + " in " + vm.name());
 
       Path vmDir = s.dir.resolve("vm");
@@ -228,6 +229,7 @@ public final class CandidateSandbox {
       Files.writeString(run.resolve("sshd.argv"), sshdArgv(layers), StandardCharsets.UTF_8);
       Instance instance =
           Instance.start(
+              ledger(s),
               Instance.Mode.CANDIDATE,
               vm,
               layers,
@@ -255,15 +257,17 @@ public final class CandidateSandbox {
 
       for (String src : SOURCE_ORDER) {
         String sock = s.dir.resolve(src + ".sock").toString();
-        Procs.start(
-            usr.exec(
-                List.of(
-                    "socat",
-                    "UNIX-LISTEN:" + sock + ",fork,mode=600",
-                    "TCP:" + CANDIDATE_ADDRESS + ":22,bind=" + SOURCES.get(src))),
-            s.dir.resolve(src + "-usr.log"),
-            Map.of());
-        Source source = hostListener(src, sock, s.dir);
+        ledger(s)
+            .start(
+                "socat-" + src,
+                usr.exec(
+                    List.of(
+                        "socat",
+                        "UNIX-LISTEN:" + sock + ",fork,mode=600",
+                        "TCP:" + CANDIDATE_ADDRESS + ":22,bind=" + SOURCES.get(src))),
+                s.dir.resolve(src + "-usr.log"),
+                Map.of());
+        Source source = hostListener(ledger(s), src, sock, s.dir);
         s.sources.add(source);
         persist.accept(s);
       }
@@ -340,7 +344,8 @@ public final class CandidateSandbox {
   }
 
   /** Starts the host loopback listener for one source on a free port, retrying a lost race. */
-  private static Source hostListener(String src, String sock, Path dir) throws KilnException {
+  private static Source hostListener(Ledger ledger, String src, String sock, Path dir)
+      throws KilnException {
     for (int attempt = 0; attempt < 5; attempt++) {
       int port;
       try (ServerSocket ss = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
@@ -348,11 +353,12 @@ public final class CandidateSandbox {
       } catch (IOException e) {
         throw new KilnException("no free loopback port: " + e.getMessage(), e);
       }
-      // setsid: its own session, so a Ctrl-C to Maven does not take a kept candidate's door away.
+      // On record before it listens (the ledger's wrapper writes the entry, then execs socat), in
+      // its own session, so a Ctrl-C to Maven does not take a kept candidate's door away.
       Process p =
-          Procs.start(
+          ledger.start(
+              "listener-" + src + "-" + attempt,
               List.of(
-                  "setsid",
                   "socat",
                   "TCP-LISTEN:" + port + ",bind=127.0.0.1,reuseaddr,fork",
                   "UNIX-CONNECT:" + sock),
@@ -500,10 +506,12 @@ public final class CandidateSandbox {
     String[] ids = newIds();
     Path dir = cacheDir.toAbsolutePath().resolve("candidates").resolve(ids[1]);
     Netns ns = Netns.create(NS_PREFIX + ids[1] + "-hk");
+    Ledger ledger = new Ledger(dir.resolve("procs"));
     Instance i = null;
     try {
       i =
           Instance.start(
+              ledger,
               Instance.Mode.CANDIDATE,
               ns,
               List.of(store.layer(amiId), Path.of(image.base())),
@@ -519,6 +527,7 @@ public final class CandidateSandbox {
       if (i != null) {
         i.close();
       }
+      ledger.stopAll(Duration.ofSeconds(2));
       ns.close();
       Files2.deleteTree(dir);
     }
@@ -533,6 +542,13 @@ public final class CandidateSandbox {
    */
   public static List<String> terminate(State s) {
     List<String> removed = new ArrayList<>();
+    Ledger.Stopped stopped =
+        s.dir == null
+            ? new Ledger.Stopped(List.of(), List.of())
+            : ledger(s).stopAll(Duration.ofSeconds(2));
+    stopped.gone().forEach(e -> removed.add("process " + e));
+    stopped.survivors().forEach(e -> removed.add("NOT removed, still running: process " + e));
+    // states written before the ledger existed name the host listeners only here
     for (Source src : s.sources) {
       if (src.hostPid() > 0 && isOurListener(src.hostPid(), src.socket())) {
         Procs.signal(src.hostPid(), "TERM");
@@ -551,9 +567,11 @@ public final class CandidateSandbox {
     if (s.pid1 > 0) {
       waitGone(s.pid1);
     }
-    if (s.dir != null && Files.exists(s.dir)) {
+    if (s.dir != null && Files.exists(s.dir) && stopped.survivors().isEmpty()) {
       Files2.deleteTree(s.dir);
-      removed.add("directory " + s.dir);
+      if (!Files.exists(s.dir)) {
+        removed.add("directory " + s.dir);
+      }
     }
     return removed;
   }
@@ -601,9 +619,17 @@ public final class CandidateSandbox {
     }
   }
 
+  /** Where a candidate records every process it starts (its directory's {@code procs/}). */
+  static Ledger ledger(State s) {
+    return new Ledger(s.dir.resolve("procs"));
+  }
+
   /** Every remaining trace of a candidate, for tests: namespaces, mounts, processes, directory. */
   public static List<String> leftovers(State s) {
     List<String> out = new ArrayList<>();
+    if (s.dir != null) {
+      ledger(s).alive().forEach(e -> out.add("process " + e));
+    }
     List<String> existing = Netns.list();
     s.namespaces.stream().filter(existing::contains).forEach(n -> out.add("namespace " + n));
     try {

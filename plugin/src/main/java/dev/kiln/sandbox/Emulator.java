@@ -126,11 +126,12 @@ public final class Emulator implements AutoCloseable {
   /**
    * Starts the emulator in {@code ns}.
    *
+   * @param ledger records moto and the forwarder
    * @param workDir a run directory for the catalogue, the socket and logs
    * @param amis the AMI catalogue: moto's {@code MOTO_AMIS_PATH} entries
    */
-  public static Emulator start(Netns ns, Path workDir, List<Map<String, Object>> amis)
-      throws KilnException {
+  public static Emulator start(
+      Ledger ledger, Netns ns, Path workDir, List<Map<String, Object>> amis) throws KilnException {
     Path motoExe = locateMoto();
     Path python = Procs.which("python3", List.of(Path.of("/usr/bin")));
     if (python == null) {
@@ -149,7 +150,8 @@ public final class Emulator implements AutoCloseable {
     UnixBridge bridge = null;
     try {
       moto =
-          Procs.start(
+          ledger.start(
+              "moto-" + ns.name(),
               ns.exec(List.of(motoExe.toString(), "-H", "0.0.0.0", "-p", Integer.toString(PORT))),
               workDir.resolve("moto.log"),
               Map.of(
@@ -157,7 +159,8 @@ public final class Emulator implements AutoCloseable {
                   "MOTO_EC2_LOAD_DEFAULT_AMIS", "false",
                   "PYTHONUNBUFFERED", "1"));
       fwd =
-          Procs.start(
+          ledger.start(
+              "forwarder-" + ns.name(),
               ns.exec(
                   List.of(
                       python.toString(),

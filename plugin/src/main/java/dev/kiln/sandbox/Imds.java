@@ -74,7 +74,8 @@ public final class Imds implements AutoCloseable {
   }
 
   /** Adds 169.254.169.254/32 to the namespace's loopback and serves the endpoint there. */
-  public static Imds start(Netns ns, Path log, String region, String role, String instanceId)
+  public static Imds start(
+      Ledger ledger, Netns ns, Path log, String region, String role, String instanceId)
       throws KilnException {
     ns.addLoopbackAddress(ADDRESS + "/32");
     Path python = Procs.which("python3", List.of(Path.of("/usr/bin")));
@@ -82,7 +83,8 @@ public final class Imds implements AutoCloseable {
       throw new KilnException("the sandbox needs python3 ('apt-get install -y python3')");
     }
     Process p =
-        Procs.start(
+        ledger.start(
+            "imds-" + ns.name(),
             ns.exec(
                 List.of(
                     python.toString(),

@@ -109,6 +109,7 @@ public final class Instance implements AutoCloseable {
   /**
    * Starts an instance.
    *
+   * @param ledger records the instance's {@code unshare} (its PID namespace dies with it)
    * @param ns the network namespace it runs in (the caller links it to others)
    * @param lowers lower layers, topmost first, the base root filesystem last
    * @param dir this instance's directory: {@code upper/}, {@code work/}, {@code merged/}, {@code
@@ -118,6 +119,7 @@ public final class Instance implements AutoCloseable {
    * @param bootCommands CANDIDATE: shell commands run in the chroot before sshd
    */
   public static Instance start(
+      Ledger ledger,
       Mode mode,
       Netns ns,
       List<Path> lowers,
@@ -126,7 +128,7 @@ public final class Instance implements AutoCloseable {
       List<String> authorizedKeys,
       String bootCommands)
       throws KilnException {
-    return start(mode, ns, lowers, dir, hostname, authorizedKeys, bootCommands, null);
+    return start(ledger, mode, ns, lowers, dir, hostname, authorizedKeys, bootCommands, null);
   }
 
   /**
@@ -134,6 +136,7 @@ public final class Instance implements AutoCloseable {
    * BaseRootfs#repo()}) as its only apt source.
    */
   public static Instance start(
+      Ledger ledger,
       Mode mode,
       Netns ns,
       List<Path> lowers,
@@ -205,7 +208,7 @@ public final class Instance implements AutoCloseable {
                 hostname,
                 candidateBoot(bootCommands),
                 repo == null ? "" : repo.toAbsolutePath().toString()));
-    Process p = Procs.start(cmd, log, Map.of("LC_ALL", "C"));
+    Process p = ledger.start("instance-" + ns.name(), cmd, log, Map.of("LC_ALL", "C"));
     Instance i = new Instance(ns, dir, p, log);
     i.awaitSshd(Duration.ofSeconds(30));
     return i;

@@ -16,7 +16,8 @@ import java.util.Objects;
  * anything outside the sandbox.
  *
  * <p>Names follow {@code kiln-<runid-short>-<role>}. {@link #close()} kills every process still
- * inside ({@code ip netns pids}) and deletes the namespace.
+ * inside ({@code ip netns pids}) and deletes the namespace. That needs the {@code /run/netns} mount
+ * to be visible; what Kiln starts is also recorded in a {@link Ledger}, which does not.
  */
 public final class Netns implements AutoCloseable {
   private static final Duration T = Duration.ofSeconds(20);
@@ -147,29 +148,5 @@ public final class Netns implements AutoCloseable {
       // none
     }
     return out;
-  }
-
-  /**
-   * Removes namespaces left by Kiln runs whose JVM died without cleaning up (SIGKILL): a run
-   * registers {@code /run/kiln/<runid-short>.pid}; a {@code kiln-<short>-*} namespace whose run
-   * file names a PID that is gone is destroyed. Namespaces without a run file are left alone.
-   */
-  public static List<String> sweepStale() {
-    List<String> removed = new ArrayList<>();
-    for (String ns : list()) {
-      if (!ns.startsWith("kiln-")) {
-        continue;
-      }
-      String[] parts = ns.split("-", 3);
-      if (parts.length < 3) {
-        continue;
-      }
-      if (RunLock.dead(parts[1])) {
-        destroy(ns);
-        removed.add(ns);
-      }
-    }
-    RunLock.releaseDead();
-    return removed;
   }
 }

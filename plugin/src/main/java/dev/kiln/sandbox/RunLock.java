@@ -4,24 +4,31 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
- * {@code /run/kiln/<runid-short>.pid}: which JVM owns the namespaces named {@code kiln-<short>-*}.
- * Lets a later run remove what a killed run left behind ({@link Netns#sweepStale()}).
+ * {@code /run/kiln/<runid-short>.pid}: which JVM (PID and start time) owns the namespaces named
+ * {@code kiln-<short>-*}, and where its run directory is. Lets a later run remove what a killed run
+ * left behind ({@link StaleSweep}), whatever cache directory that run used.
  */
 public final class RunLock {
   static final Path DIR = Path.of("/run/kiln");
 
   private RunLock() {}
 
-  /** Registers this JVM as the owner of {@code shortId}. */
-  public static void register(String shortId) throws IOException {
+  /** Registers this JVM as the owner of {@code shortId}, whose run directory is {@code runDir}. */
+  public static void register(String shortId, Path runDir) throws IOException {
     Files.createDirectories(DIR);
+    Path f = DIR.resolve(shortId + ".pid");
+    Path tmp = DIR.resolve("." + shortId + ".pid.tmp");
     Files.writeString(
-        DIR.resolve(shortId + ".pid"),
-        Long.toString(ProcessHandle.current().pid()),
-        StandardCharsets.US_ASCII);
+        tmp, Ledger.self() + "\n" + runDir.toAbsolutePath() + "\n", StandardCharsets.UTF_8);
+    Files.move(tmp, f, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
   }
 
   public static void release(String shortId) {
@@ -32,30 +39,43 @@ public final class RunLock {
     }
   }
 
-  /** True when {@code shortId} was registered by a process that no longer exists. */
+  /** True when {@code shortId} is registered (by a live or a dead process). */
+  static boolean registered(String shortId) {
+    return Files.isRegularFile(DIR.resolve(shortId + ".pid"));
+  }
+
+  /** True when {@code shortId} was registered by a process that no longer runs. */
   public static boolean dead(String shortId) {
+    return lines(shortId).map(l -> !l.isEmpty() && Ledger.ownerDead(l.get(0))).orElse(false);
+  }
+
+  /** The run directory a run registered (older runs did not). */
+  static Optional<Path> runDir(String shortId) {
+    return lines(shortId)
+        .filter(l -> l.size() > 1 && !l.get(1).isBlank())
+        .map(l -> Path.of(l.get(1)));
+  }
+
+  private static Optional<List<String>> lines(String shortId) {
     Path f = DIR.resolve(shortId + ".pid");
-    if (!Files.isRegularFile(f)) {
-      return false;
-    }
     try {
-      long pid = Long.parseLong(Files.readString(f).trim());
-      return !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
-    } catch (IOException | NumberFormatException e) {
-      return false;
+      return Optional.of(Files.readAllLines(f, StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      return Optional.empty();
     }
   }
 
-  /** Deletes run files of dead runs. */
-  static void releaseDead() {
-    try (var s = Files.list(DIR)) {
+  /** Every registered run id. */
+  static List<String> all() {
+    List<String> out = new ArrayList<>();
+    try (Stream<Path> s = Files.list(DIR)) {
       s.map(p -> Objects.requireNonNull(p.getFileName(), "a listed file has a name").toString())
-          .filter(n -> n.endsWith(".pid"))
+          .filter(n -> n.endsWith(".pid") && !n.startsWith("."))
           .map(n -> n.substring(0, n.length() - 4))
-          .filter(RunLock::dead)
-          .forEach(RunLock::release);
+          .forEach(out::add);
     } catch (IOException e) {
       // nothing registered
     }
+    return out;
   }
 }

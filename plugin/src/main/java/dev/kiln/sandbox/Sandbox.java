@@ -21,7 +21,8 @@ import java.util.function.Consumer;
  * One session of the local sandbox cloud. Opening it (root only):
  *
  * <ol>
- *   <li>removes namespaces of earlier Kiln runs whose JVM died ({@link Netns#sweepStale()});
+ *   <li>removes what earlier Kiln runs whose JVM died left: processes, namespaces, run directories
+ *       ({@link StaleSweep});
  *   <li>creates the control namespace {@code kiln-<short>-ctl} (loopback only, no route out);
  *   <li>starts the emulator there with the AMI catalogue: synthetic source images for the recipes'
  *       base-image filters plus every image in the persistent {@link ImageStore}.
@@ -29,9 +30,10 @@ import java.util.function.Consumer;
  *
  * <p>Further namespaces ({@link #newNamespace}) are linked to the control namespace over veth pairs
  * with addresses from 198.18.0.0/15 ({@link #linkToControl}); instances ({@link #startBuilder},
- * {@link #bootCandidate}) run in them. {@link #close()} (also run by a JVM shutdown hook) stops
- * every process by PID, deletes every namespace and the run directory. All mounts live in the
- * instances' private mount namespaces and vanish with them.
+ * {@link #bootCandidate}) run in them. Every process is recorded in the run's {@link Ledger}
+ * ({@code <runDir>/procs}) before it runs. {@link #close()} (also run by a JVM shutdown hook) stops
+ * every process by PID, then whatever the ledger still names, deletes every namespace and the run
+ * directory. All mounts live in the instances' private mount namespaces and vanish with them.
  */
 public final class Sandbox implements AutoCloseable {
   /** A synthetic source image standing in for a recipe's real base image. */
@@ -58,6 +60,7 @@ public final class Sandbox implements AutoCloseable {
   private final String runShort;
   private final Path runDir;
   private final ImageStore images;
+  private final Ledger ledger;
   private final Consumer<String> log;
   private final Deque<AutoCloseable> resources = new ArrayDeque<>();
   private final List<Netns> namespaces = new ArrayList<>();
@@ -75,6 +78,7 @@ public final class Sandbox implements AutoCloseable {
     this.runShort = UUID.randomUUID().toString().replace("-", "").substring(0, 8);
     this.runDir = cacheDir.resolve("run").resolve(runShort);
     this.images = new ImageStore(cacheDir);
+    this.ledger = new Ledger(runDir.resolve("procs"));
     this.hook = new Thread(this::close, "kiln-sandbox-shutdown");
   }
 
@@ -105,14 +109,15 @@ public final class Sandbox implements AutoCloseable {
     Sandbox s = new Sandbox(cacheDir.toAbsolutePath(), region, log);
     try {
       Runtime.getRuntime().addShutdownHook(s.hook);
-      List<String> swept = Netns.sweepStale();
+      List<String> swept = StaleSweep.sweep(s.cacheDir);
       if (!swept.isEmpty()) {
-        log.accept("Removed namespaces left by a killed Kiln run: " + swept);
+        log.accept("Removed what killed Kiln runs left: " + String.join(", ", swept));
       }
-      RunLock.register(s.runShort);
-      Files.createDirectories(s.runDir);
+      StaleSweep.claim(s.runDir);
+      RunLock.register(s.runShort, s.runDir);
       s.control = s.newNamespace("ctl");
-      s.emulator = Emulator.start(s.control, s.runDir.resolve("emulator"), s.catalogue(sources));
+      s.emulator =
+          Emulator.start(s.ledger, s.control, s.runDir.resolve("emulator"), s.catalogue(sources));
       return s;
     } catch (IOException | KilnException | RuntimeException e) {
       s.close();
@@ -177,6 +182,20 @@ public final class Sandbox implements AutoCloseable {
 
   public ImageStore images() {
     return images;
+  }
+
+  /** Where this session records every process it starts (Packer included: {@link #track}). */
+  public Ledger ledger() {
+    return ledger;
+  }
+
+  /**
+   * {@code cmd} as a prefix that records the process as {@code name} in the session's ledger before
+   * it runs (e.g. Packer's {@code ip netns exec} prefix): a Packer orphaned by a killed JVM is
+   * found and stopped by the next run's {@link StaleSweep}.
+   */
+  public List<String> track(String name, List<String> cmd) throws KilnException {
+    return ledger.wrap(name, cmd);
   }
 
   public Emulator emulator() {
@@ -258,6 +277,7 @@ public final class Sandbox implements AutoCloseable {
       lowers.add(base.dir());
       Instance i =
           Instance.start(
+              ledger,
               Instance.Mode.BUILDER,
               ns,
               lowers,
@@ -300,10 +320,16 @@ public final class Sandbox implements AutoCloseable {
       Link link = linkToControl(ns, role);
       Imds imds =
           Imds.start(
-              ns, runDir.resolve(role + "-imds.log"), region, iamRole, "i-" + runShort + role);
+              ledger,
+              ns,
+              runDir.resolve(role + "-imds.log"),
+              region,
+              iamRole,
+              "i-" + runShort + role);
       resources.push(imds);
       Instance i =
           Instance.start(
+              ledger,
               Instance.Mode.CANDIDATE,
               ns,
               List.of(images.layer(amiId), Path.of(e.base())),
@@ -333,7 +359,8 @@ public final class Sandbox implements AutoCloseable {
     Path sock = runDir.resolve(name + ".sock");
     synchronized (lock) {
       Process fwd =
-          Procs.start(
+          ledger.start(
+              "forwarder-" + name,
               ns.exec(
                   List.of(
                       python.toString(),
@@ -392,11 +419,21 @@ public final class Sandbox implements AutoCloseable {
       if (emulator != null) {
         emulator.close();
       }
+      Ledger.Stopped left = ledger.stopAll(java.time.Duration.ofSeconds(3));
+      if (!left.gone().isEmpty()) {
+        log.accept("sandbox cleanup: stopped " + left.gone());
+      }
+      if (!left.survivors().isEmpty()) {
+        log.accept(
+            "sandbox cleanup: still running, left to the next run's sweep: " + left.survivors());
+      }
       for (int i = namespaces.size() - 1; i >= 0; i--) {
         namespaces.get(i).close();
       }
-      Files2.deleteTree(runDir);
-      RunLock.release(runShort);
+      if (left.survivors().isEmpty()) {
+        Files2.deleteTree(runDir);
+        RunLock.release(runShort);
+      }
       try {
         Runtime.getRuntime().removeShutdownHook(hook);
       } catch (IllegalStateException e) {
