@@ -546,7 +546,14 @@ public final class CandidateSandbox {
         s.dir == null
             ? new Ledger.Stopped(List.of(), List.of())
             : ledger(s).stopAll(Duration.ofSeconds(2));
-    stopped.gone().forEach(e -> removed.add("process " + e));
+    for (Ledger.Entry e : stopped.gone()) {
+      removed.add(
+          s.sources.stream()
+              .filter(x -> x.hostPid() == e.pid())
+              .findFirst()
+              .map(x -> "listener 127.0.0.1:" + x.port() + " (pid " + e.pid() + ")")
+              .orElse("process " + e));
+    }
     stopped.survivors().forEach(e -> removed.add("NOT removed, still running: process " + e));
     // states written before the ledger existed name the host listeners only here
     for (Source src : s.sources) {

@@ -42,10 +42,10 @@ import org.w3c.dom.Document;
  *
  * <p>Images are cached by bake key in the user's sandbox cache, so a second run reuses them.
  */
-class SandboxPipelineTest {
+public class SandboxPipelineTest {
   @TempDir Path tmp;
 
-  static void assumeSandbox() {
+  public static void assumeSandbox() {
     assumeTrue(Procs.isRoot(), "the sandbox needs root");
     assumeTrue(
         Procs.which(
@@ -93,7 +93,7 @@ class SandboxPipelineTest {
    * The test project's configuration: two IAM groups, one with sudo, a 5 s key cache, a break-glass
    * account.
    */
-  static Map<String, String> config(Path out, Path templatesDir) throws Exception {
+  public static Map<String, String> config(Path out, Path templatesDir) throws Exception {
     Map<String, String> raw = new LinkedHashMap<>();
     raw.put("access.breakGlass.caPublicKey", breakGlassCa() + ".pub");
     raw.put("recipes", "debian-12");
@@ -110,7 +110,7 @@ class SandboxPipelineTest {
 
   static final BakeLog LOG = BakeLog.of(l -> System.out.println("[bake] " + l));
 
-  static String bake(KilnSpec spec) throws Exception {
+  public static String bake(KilnSpec spec) throws Exception {
     new Renderer(spec.templatesDir()).renderAll(spec, "0.1.0-test");
     BakeResult r =
         new Bakery()

@@ -1,0 +1,79 @@
+package dev.kiln.sandbox;
+
+import dev.kiln.render.Json;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A separate JVM for {@link NothingLeftBehindTest}, run under {@code unshare -m} so that the
+ * namespaces' {@code /run/netns} mounts it makes are visible to no other process:
+ *
+ * <ul>
+ *   <li>{@code launch CACHE AMI STATEFILE}: launches a candidate, writing its state after every
+ *       step, prints LAUNCHED and exits (a kept candidate);
+ *   <li>{@code terminate STATEFILE}: terminates it, one "removed" line each;
+ *   <li>{@code session CACHE}: opens a bake session, starts a builder and a tracked stand-in for
+ *       Packer in the control namespace, prints READY and waits to be killed.
+ * </ul>
+ */
+public final class SandboxChildMain {
+  private SandboxChildMain() {}
+
+  public static void main(String[] a) throws Exception {
+    switch (a[0]) {
+      case "launch" -> {
+        Path stateFile = Path.of(a[3]);
+        CandidateSandbox.launch(
+            Path.of(a[1]),
+            a[2],
+            "eu-west-1",
+            "kiln-test",
+            Duration.ofSeconds(60),
+            s -> write(stateFile, s),
+            System.out::println);
+        System.out.println("LAUNCHED");
+      }
+      case "terminate" -> {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> m =
+            (Map<String, Object>)
+                new org.yaml.snakeyaml.Yaml().load(Files.readString(Path.of(a[1])));
+        for (String r : CandidateSandbox.terminate(CandidateSandbox.fromMap(m))) {
+          System.out.println("removed " + r);
+        }
+      }
+      case "session" -> {
+        Sandbox s = Sandbox.open(Path.of(a[1]), "eu-west-1", List.of(), System.out::println);
+        BaseRootfs base = BaseRootfsTest.forRecipe("debian-12");
+        base.ensure(System.out::println);
+        s.startBuilder(base, List.of(), List.of(), "b1");
+        Procs.start(
+            s.track("packer-standin", s.control().exec(List.of("sleep", "600"))),
+            s.runDir().resolve("packer.log"),
+            Map.of());
+        System.out.println("RUN " + s.runShort() + " " + s.runDir());
+        System.out.println("READY");
+        System.out.flush();
+        Thread.sleep(600_000);
+      }
+      default -> throw new IllegalArgumentException(a[0]);
+    }
+    System.out.flush();
+    System.exit(0);
+  }
+
+  private static void write(Path f, CandidateSandbox.State s) {
+    try {
+      Path tmp = f.resolveSibling(f.getFileName() + ".tmp");
+      Files.writeString(tmp, Json.write(CandidateSandbox.toMap(s)), StandardCharsets.UTF_8);
+      Files.move(tmp, f, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+}
