@@ -32,31 +32,20 @@ final class BreakGlassProbe {
   /** An IAM test user that never logs in before the outage, so its keys are never cached. */
   static final String UNCACHED = "kiln-probe-uncached";
 
-  /** What the control borrows from the prober. */
-  interface Harness {
-    /** An attempt meant to fail, from the probe source, retried when no connection happened. */
-    Attempt negative(Supplier<Attempt> attempt) throws KilnException;
-
-    /** Runs the IAM user sync on the candidate; its output, or null where it cannot. */
-    String sync() throws KilnException;
-
-    /** An authorized IAM group to put test users in (null: every IAM user is authorized). */
-    String loginGroup();
-
-    /** The login name of an IAM test user that logs in normally (the CA must not open it). */
-    String iamUser();
-  }
+  static final ControlRegistry.Entry ENTRY =
+      new ControlRegistry.Entry(
+          ID, TITLE, EXPECTED, c -> new BreakGlassProbe(c, c.settings().breakGlass()).run());
 
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final Target t;
   private final ProbeSettings.BreakGlass bg;
-  private final Harness h;
+  private final ProbeContext h;
 
-  BreakGlassProbe(Target t, ProbeSettings.BreakGlass bg, Harness h) {
-    this.t = t;
+  BreakGlassProbe(ProbeContext context, ProbeSettings.BreakGlass bg) {
+    this.t = context.target();
     this.bg = bg;
-    this.h = h;
+    this.h = context;
   }
 
   R run() throws Exception {
@@ -93,15 +82,15 @@ final class BreakGlassProbe {
     refusedCerts.put(
         "expired", ca.sign(key.publicLine(), keyId + "-expired", bg.user(), "-2h:-1h", serial + 1));
     refusedCerts.put(
-        "another principal (root, " + h.iamUser() + ")",
+        "another principal (root, " + h.user() + ")",
         ca.sign(
-            key.publicLine(), keyId + "-principal", "root," + h.iamUser(), "-5m:+10m", serial + 2));
+            key.publicLine(), keyId + "-principal", "root," + h.user(), "-5m:+10m", serial + 2));
     refusedCerts.put(
         "another CA",
         other.sign(key.publicLine(), keyId + "-other-ca", bg.user(), "-5m:+10m", serial + 3));
 
     String forIamUser =
-        ca.sign(key.publicLine(), keyId + "-iam-user", h.iamUser(), "-5m:+10m", serial + 4);
+        ca.sign(key.publicLine(), keyId + "-iam-user", h.user(), "-5m:+10m", serial + 4);
 
     Ssh.Key uncachedKey = null;
     if (t.createsIamUsers()) {
@@ -153,13 +142,13 @@ final class BreakGlassProbe {
       }
       refused("the bare key", () -> Ssh.withKey(t.host(), port, bg.user(), key), ev, wrong);
       refused(
-          "the fresh certificate as " + h.iamUser(),
-          () -> Ssh.withCertificate(t.host(), port, h.iamUser(), key, fresh),
+          "the fresh certificate as " + h.user(),
+          () -> Ssh.withCertificate(t.host(), port, h.user(), key, fresh),
           ev,
           wrong);
       refused(
-          "a certificate for principal " + h.iamUser() + " as " + h.iamUser(),
-          () -> Ssh.withCertificate(t.host(), port, h.iamUser(), key, forIamUser),
+          "a certificate for principal " + h.user() + " as " + h.user(),
+          () -> Ssh.withCertificate(t.host(), port, h.user(), key, forIamUser),
           ev,
           wrong);
       refused(
@@ -278,22 +267,18 @@ final class BreakGlassProbe {
    * the source is unbanned and the login tried again, at most five times.
    */
   private Attempt freshLogin(Ssh.Key key, String cert, StringBuilder ev) throws KilnException {
-    Attempt a = null;
-    for (int i = 0; i < 5; i++) {
-      a = Ssh.withCertificate(t.host(), t.port("user"), bg.user(), key, cert);
-      if (a.kind() != Kind.NO_CONNECTION) {
-        return a;
-      }
-      a.close();
-      ev.append("fresh certificate: no SSH conversation (").append(a.detail()).append("), again\n");
-      t.unban(t.sourceAddress("user"));
-      try {
-        Thread.sleep(1000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return a;
-      }
-    }
-    return a;
+    int port = t.port("user");
+    String source = t.sourceAddress("user");
+    return Retry.untilConnected(
+        5,
+        1000,
+        () -> Ssh.withCertificate(t.host(), port, bg.user(), key, cert),
+        a -> {
+          a.close();
+          ev.append("fresh certificate: no SSH conversation (")
+              .append(a.detail())
+              .append("), again\n");
+          t.unban(source);
+        });
   }
 }
