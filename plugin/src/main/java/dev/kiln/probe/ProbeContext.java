@@ -43,7 +43,7 @@ final class ProbeContext {
   private String user = USER;
 
   private String admin = ADMIN;
-  private boolean existing;
+  private volatile boolean existing;
 
   ProbeContext(Target target, ProbeSettings settings, Consumer<String> log) {
     this.t = target;
