@@ -1,46 +1,21 @@
 package dev.kiln.templates;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Test;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
 
 /**
  * Runs the Python tests of the on-instance access programs (authorized-keys, sync-users,
- * kiln_iam.py) with {@code python3 -m unittest discover} and fails the build if any of them fails.
- * The Python output is printed as it comes.
+ * kiln_iam.py and the rest) once, and reports each of them as a JUnit test of its own named by its
+ * unittest id, so Surefire and CI list every Python test and a failing one fails the build by name.
  */
 class AccessPythonTest {
 
-  @Test
-  void pythonUnitTestsPass() throws Exception {
+  @TestFactory
+  Stream<DynamicTest> python() throws Exception {
     Path dir = Path.of("src", "test", "python").toAbsolutePath();
-    assertThat(Files.isDirectory(dir)).as("python test directory %s", dir).isTrue();
-    List<String> command =
-        List.of("python3", "-B", "-m", "unittest", "discover", "-v", "-s", dir.toString());
-    ProcessBuilder pb =
-        new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
-    pb.environment().put("PYTHONDONTWRITEBYTECODE", "1");
-    Process p = pb.start();
-    StringBuilder out = new StringBuilder();
-    try (BufferedReader r =
-        new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-      String line;
-      while ((line = r.readLine()) != null) {
-        System.out.println(line);
-        out.append(line).append('\n');
-      }
-    }
-    if (!p.waitFor(30, TimeUnit.MINUTES)) {
-      p.destroyForcibly();
-      throw new AssertionError("python tests timed out");
-    }
-    assertThat(p.exitValue()).as("python3 -m unittest exit status; output:%n%s", out).isZero();
+    Path xml = Path.of("target", "python-reports", "TEST-python-access.xml").toAbsolutePath();
+    return PythonSuite.dynamicTests(PythonSuite.run(dir, xml));
   }
 }
