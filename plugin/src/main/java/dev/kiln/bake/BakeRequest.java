@@ -1,5 +1,6 @@
 package dev.kiln.bake;
 
+import dev.kiln.spec.CloudSettings;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -49,6 +50,11 @@ public record BakeRequest(
     String projectCoordinates,
     Path gitDir,
     Map<String, String> extraVars) {
+
+  /** Where to bake. */
+  public CloudSettings cloudSettings() {
+    return new CloudSettings(cloud, awsProfile, awsRegion, awsEndpoint, sandboxCacheDir);
+  }
 
   public BakeRequest {
     recipes = List.copyOf(recipes);

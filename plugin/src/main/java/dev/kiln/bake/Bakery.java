@@ -1,20 +1,20 @@
 package dev.kiln.bake;
 
-import dev.kiln.aws.AwsSettings;
 import dev.kiln.aws.ImageCatalog;
+import dev.kiln.cloud.BakeSession;
+import dev.kiln.cloud.Cloud;
+import dev.kiln.cloud.Clouds;
+import dev.kiln.cloud.SandboxCloud;
 import dev.kiln.packer.Artifact;
 import dev.kiln.packer.PackerBuild;
 import dev.kiln.packer.PackerExecutable;
 import dev.kiln.packer.PackerResult;
 import dev.kiln.render.Json;
 import dev.kiln.sandbox.Sandbox;
-import dev.kiln.sandbox.SandboxSettings;
 import dev.kiln.spec.KilnException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
@@ -54,18 +54,10 @@ public final class Bakery {
     this.sharedSandbox = sandbox;
   }
 
-  /** The default cloud: {@code aws} when AWS credentials are configured, else {@code sandbox}. */
-  public static String defaultCloud() {
-    return AwsSettings.credentialsConfigured(
-            System.getenv(), Path.of(System.getProperty("user.home")))
-        ? "aws"
-        : "sandbox";
-  }
-
   public BakeResult bake(BakeRequest req, BakeLog log) throws KilnException {
-    String cloudName = req.cloud() == null || req.cloud().isBlank() ? defaultCloud() : req.cloud();
-    if (!cloudName.equals("aws") && !cloudName.equals("sandbox")) {
-      throw KilnException.badParameter("cloud", cloudName, "aws or sandbox");
+    Cloud cloud = Clouds.choose(req.cloudSettings());
+    if (sharedSandbox != null && cloud instanceof SandboxCloud s) {
+      cloud = s.using(sharedSandbox);
     }
     if (req.recipes().isEmpty()) {
       throw KilnException.badParameter("recipes", "", "at least one recipe id");
@@ -76,111 +68,28 @@ public final class Bakery {
       bundles.add(RecipeBundle.read(req.outputDir(), id));
     }
     List<BakeResult.Image> out = new ArrayList<>();
-    Optional<List<BakeResult.Image>> fast =
-        cloudName.equals("sandbox") && sharedSandbox == null && !req.force()
-            ? sandboxIndexHit(req, bundles, log)
-            : Optional.empty();
+    Optional<List<BakeResult.Image>> fast = cloud.reuseWithoutOpening(req, bundles, log);
     if (fast.isPresent()) {
       BakeResult result = new BakeResult(runId, fast.get());
-      writeBakeJson(req.outputDir().resolve("bake.json"), cloudName, result);
+      writeBakeJson(req.outputDir().resolve("bake.json"), cloud.name(), result);
       return result;
     }
-    try (BakeCloud cloud = openCloud(cloudName, req, bundles, log)) {
+    try (BakeSession session = cloud.bake(bundles, log)) {
       for (RecipeBundle b : bundles) {
-        cloud.check(b);
+        session.check(b);
       }
       PackerExecutable[] packer = {null};
       for (RecipeBundle b : bundles) {
-        out.addAll(bakeOne(cloud, b, req, runId, packer, log, out.isEmpty()));
+        out.addAll(bakeOne(session, b, req, runId, packer, log, out.isEmpty()));
       }
     }
     BakeResult result = new BakeResult(runId, out);
-    writeBakeJson(req.outputDir().resolve("bake.json"), cloudName, result);
+    writeBakeJson(req.outputDir().resolve("bake.json"), cloud.name(), result);
     return result;
   }
 
-  /**
-   * The sandbox's reuse fast path: its persisted image index is the emulator's view of the images
-   * (restored into the emulator at every start), and its source images are synthetic with fixed
-   * ids, so when every recipe's bake key is in the index (in every wanted region) the bake is
-   * answered without starting the emulator.
-   */
-  private Optional<List<BakeResult.Image>> sandboxIndexHit(
-      BakeRequest req, List<RecipeBundle> bundles, BakeLog log) throws KilnException {
-    Path cache =
-        req.sandboxCacheDir() != null ? req.sandboxCacheDir() : SandboxSettings.defaultCacheDir();
-    String region = req.awsRegion() != null ? req.awsRegion() : "us-east-1";
-    var entries = new dev.kiln.sandbox.ImageStore(cache).list();
-    List<BakeResult.Image> out = new ArrayList<>();
-    for (RecipeBundle b : bundles) {
-      if (!b.sandbox()) {
-        return Optional.empty();
-      }
-      long t0 = System.nanoTime();
-      String source =
-          Sandbox.SourceImage.forFilter(b.owners(), b.namePattern(), b.architecture()).id();
-      String key =
-          BakeKey.compute(
-              b.bundleDigest(),
-              b.id(),
-              b.recipeSource(),
-              source,
-              b.templateText(),
-              req.kilnVersion());
-      List<String> regions = new ArrayList<>(List.of(region));
-      req.regions().stream().filter(r -> !r.equals(region)).forEach(regions::add);
-      for (String r : regions) {
-        var hit =
-            entries.stream()
-                .filter(
-                    e ->
-                        r.equals(e.region()) && key.equals(e.tags().get(ImageCatalog.TAG_BAKE_KEY)))
-                .max(java.util.Comparator.comparing(dev.kiln.sandbox.ImageStore.Entry::id));
-        if (hit.isEmpty()) {
-          return Optional.empty();
-        }
-        out.add(
-            new BakeResult.Image(
-                b.id(), r, hit.get().id(), key, source, false, out.isEmpty(), 0, ms(t0)));
-      }
-    }
-    for (BakeResult.Image i : out) {
-      log.info(
-          "Reusing "
-              + i.amiId()
-              + " (bake key "
-              + i.bakeKey()
-              + ") for "
-              + i.recipe()
-              + " in "
-              + i.region()
-              + " (sandbox image index)");
-    }
-    return Optional.of(out);
-  }
-
-  private BakeCloud openCloud(
-      String cloud, BakeRequest req, List<RecipeBundle> bundles, BakeLog log) throws KilnException {
-    if (cloud.equals("aws")) {
-      return new AwsBakeCloud(
-          new AwsSettings(req.awsProfile(), req.awsRegion(), req.awsEndpoint(), null, null));
-    }
-    if (sharedSandbox != null) {
-      return new SandboxBakeCloud(sharedSandbox, false, log);
-    }
-    // Only sandbox recipes can be baked: fail before starting anything.
-    for (RecipeBundle b : bundles) {
-      SandboxBakeCloud.requireSandboxRecipe(b);
-    }
-    Path cache =
-        req.sandboxCacheDir() != null ? req.sandboxCacheDir() : SandboxSettings.defaultCacheDir();
-    String region = req.awsRegion() != null ? req.awsRegion() : "us-east-1";
-    Sandbox s = Sandbox.open(cache, region, SandboxBakeCloud.sources(bundles), log::info);
-    return new SandboxBakeCloud(s, true, log);
-  }
-
   private List<BakeResult.Image> bakeOne(
-      BakeCloud cloud,
+      BakeSession cloud,
       RecipeBundle b,
       BakeRequest req,
       String runId,
@@ -295,7 +204,7 @@ public final class Bakery {
   }
 
   private List<BakeResult.Image> copies(
-      BakeCloud cloud,
+      BakeSession cloud,
       RecipeBundle b,
       BakeRequest req,
       String ami,
@@ -337,7 +246,7 @@ public final class Bakery {
     return out;
   }
 
-  private static void imdsV2(BakeCloud cloud, ImageCatalog c, String ami, BakeLog log)
+  private static void imdsV2(BakeSession cloud, ImageCatalog c, String ami, BakeLog log)
       throws KilnException {
     if (!c.requireImdsV2(ami, cloud.tolerateImdsUnsupported())) {
       log.warn(
@@ -444,15 +353,8 @@ public final class Bakery {
     doc.put("runId", result.runId());
     doc.put("images", images);
     result.primaryAmiId().ifPresent(a -> doc.put("amiId", a));
-    Path dir = file.toAbsolutePath().getParent();
-    if (dir == null) {
-      throw new KilnException("cannot write " + file + ": it has no parent directory");
-    }
     try {
-      Files.createDirectories(dir);
-      Path tmp = Files.createTempFile(dir, ".bake-", ".json");
-      Files.writeString(tmp, Json.write(doc), StandardCharsets.UTF_8);
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      Json.writeFile(file, doc);
     } catch (IOException e) {
       throw new KilnException("cannot write " + file + ": " + e.getMessage(), e);
     }

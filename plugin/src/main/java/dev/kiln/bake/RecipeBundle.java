@@ -1,5 +1,6 @@
 package dev.kiln.bake;
 
+import dev.kiln.render.Json;
 import dev.kiln.spec.KilnException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -43,8 +44,7 @@ public record RecipeBundle(
       }
     }
     try {
-      Object m = new Yaml(new LoaderOptions()).load(Files.readString(manifest));
-      Object digest = m instanceof Map<?, ?> mm ? mm.get("bundleDigest") : null;
+      Object digest = Json.parseMap(Files.readString(manifest)).get("bundleDigest");
       if (!(digest instanceof String d) || d.isBlank()) {
         throw new KilnException(manifest + " has no bundleDigest");
       }

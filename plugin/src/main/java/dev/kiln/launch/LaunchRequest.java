@@ -1,5 +1,7 @@
 package dev.kiln.launch;
 
+import dev.kiln.cloud.Clouds;
+import dev.kiln.spec.CloudSettings;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -43,6 +45,11 @@ public record LaunchRequest(
     URI awsEndpoint,
     Path sandboxCacheDir) {
 
+  /** Where to launch; the cloud may be unset (then bake.json's, else the default). */
+  public CloudSettings cloudSettings() {
+    return new CloudSettings(cloud, awsProfile, awsRegion, awsEndpoint, sandboxCacheDir);
+  }
+
   public LaunchRequest {
     trustedCidrs = trustedCidrs == null ? List.of() : List.copyOf(trustedCidrs);
     if (timeout == null) {
@@ -78,7 +85,7 @@ public record LaunchRequest(
   public static LaunchRequest sandbox(Path outputDir, String amiId, Path cacheDir) {
     return new LaunchRequest(
         outputDir,
-        "sandbox",
+        Clouds.SANDBOX,
         amiId,
         List.of(),
         false,

@@ -1,11 +1,10 @@
 package dev.kiln.launch;
 
-import dev.kiln.aws.AwsClients;
-import dev.kiln.aws.AwsSettings;
-import dev.kiln.aws.CandidateEc2;
+import dev.kiln.cloud.Candidate;
+import dev.kiln.cloud.Cloud;
+import dev.kiln.cloud.Clouds;
+import dev.kiln.render.AtomicFile;
 import dev.kiln.render.Json;
-import dev.kiln.sandbox.CandidateSandbox;
-import dev.kiln.sandbox.SandboxSettings;
 import dev.kiln.spec.KilnException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -13,9 +12,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,9 +22,6 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import software.amazon.awssdk.services.ec2.Ec2Client;
 
 /**
  * Boots a candidate from a baked image and removes it again: the engine of {@code kiln:launch} and
@@ -79,7 +73,7 @@ public final class Launcher {
     if (req.amiId() != null && !req.amiId().isBlank()) {
       return List.of(launch(req, log));
     }
-    Map<String, Object> bake = readJson(req.outputDir().resolve("bake.json")).orElse(Map.of());
+    Map<String, Object> bake = Json.readMap(req.outputDir().resolve("bake.json")).orElse(Map.of());
     Map<String, String> images = imagesByRecipe(bake);
     if (images.size() <= 1) {
       LaunchRequest one =
@@ -137,7 +131,7 @@ public final class Launcher {
   private Launched launch(LaunchRequest req, Path record, Path properties, Consumer<String> log)
       throws KilnException {
     long t0 = System.nanoTime();
-    Map<String, Object> bake = readJson(req.outputDir().resolve("bake.json")).orElse(Map.of());
+    Map<String, Object> bake = Json.readMap(req.outputDir().resolve("bake.json")).orElse(Map.of());
     String ami = firstNonBlank(req.amiId(), (String) bake.get("amiId"));
     if (ami == null) {
       throw new KilnException(
@@ -148,19 +142,9 @@ public final class Launcher {
           List.of(),
           null);
     }
-    String cloud = firstNonBlank(req.cloud(), (String) bake.get("cloud"));
-    if (cloud == null) {
-      cloud =
-          AwsSettings.credentialsConfigured(
-                  System.getenv(), Path.of(System.getProperty("user.home")))
-              ? "aws"
-              : "sandbox";
-    }
-    if (!cloud.equals("aws") && !cloud.equals("sandbox")) {
-      throw KilnException.badParameter("cloud", cloud, "aws or sandbox");
-    }
-    Optional<Map<String, Object>> existing = readJson(record);
-    if (existing.isPresent() && !"terminated".equals(existing.get().get("state"))) {
+    Cloud cloud = Clouds.choose(req.cloudSettings().orCloud((String) bake.get("cloud")));
+    Optional<Candidate> existing = Candidate.read(record);
+    if (existing.isPresent() && !existing.get().isTerminated()) {
       log.accept(
           "A candidate from an earlier launch is still recorded in "
               + record
@@ -170,29 +154,35 @@ public final class Launcher {
     String runId =
         req.runId() != null ? req.runId() : "kiln-" + UUID.randomUUID().toString().substring(0, 8);
     String recipe = recipeOf(bake, ami);
-    Map<String, Object> doc = new LinkedHashMap<>();
-    doc.put("cloud", cloud);
-    doc.put("amiId", ami);
-    doc.put("recipe", recipe);
-    doc.put("runId", runId);
-    doc.put("state", "launching");
-    doc.put("keep", req.keep());
-    doc.put("launchedAt", Instant.now().toString());
+    Candidate start =
+        Candidate.launching(cloud.name(), ami, recipe, runId, req.keep(), req.outputDir());
     log.accept(
         "Launching a candidate of "
             + ami
             + " in the "
-            + cloud
+            + cloud.name()
             + (recipe == null ? "" : " (" + recipe + ")"));
     if (!req.keep()) {
       hook(req.outputDir(), log);
     }
-    Launched l;
-    if (cloud.equals("sandbox")) {
-      l = launchSandbox(req, ami, doc, record, log, t0);
-    } else {
-      l = launchAws(req, ami, runId, doc, record, log, t0);
+    Candidate c;
+    try {
+      c = cloud.launch(req, start, x -> writeQuietly(record, x), bannerWait, log);
+    } catch (KilnException | RuntimeException e) {
+      terminateRecord(record, log);
+      throw e;
     }
+    c.write(record);
+    Launched l =
+        new Launched(
+            cloud.name(),
+            c.instanceId(),
+            ami,
+            c.host(),
+            c.portNumber(),
+            record,
+            (System.nanoTime() - t0) / 1_000_000,
+            recipe);
     writeProperties(properties, l);
     log.accept(
         "Candidate "
@@ -221,119 +211,6 @@ public final class Launcher {
         + ")";
   }
 
-  private Launched launchSandbox(
-      LaunchRequest req,
-      String ami,
-      Map<String, Object> doc,
-      Path record,
-      Consumer<String> log,
-      long t0)
-      throws KilnException {
-    Path cache =
-        req.sandboxCacheDir() != null ? req.sandboxCacheDir() : SandboxSettings.defaultCacheDir();
-    doc.put("sandboxCacheDir", cache.toAbsolutePath().toString());
-    String region = "us-east-1";
-    CandidateSandbox.State s =
-        CandidateSandbox.launch(
-            cache,
-            ami,
-            region,
-            "kiln-candidate",
-            req.timeout(),
-            st -> {
-              doc.put("instanceId", st.instanceId);
-              doc.put("sandbox", CandidateSandbox.toMap(st));
-              writeQuietly(record, doc);
-            },
-            log);
-    int port = CandidateSandbox.source(s, "user").port();
-    doc.put("instanceId", s.instanceId);
-    doc.put("host", "127.0.0.1");
-    doc.put("port", port);
-    doc.put("state", "running");
-    doc.put("sandbox", CandidateSandbox.toMap(s));
-    write(record, doc);
-    return new Launched(
-        "sandbox",
-        s.instanceId,
-        ami,
-        "127.0.0.1",
-        port,
-        record,
-        (System.nanoTime() - t0) / 1_000_000,
-        (String) doc.get("recipe"));
-  }
-
-  private Launched launchAws(
-      LaunchRequest req,
-      String ami,
-      String runId,
-      Map<String, Object> doc,
-      Path record,
-      Consumer<String> log,
-      long t0)
-      throws KilnException {
-    CandidateEc2.checkCidrs(req.trustedCidrs(), req.allowWorld());
-    AwsSettings settings =
-        new AwsSettings(req.awsProfile(), req.awsRegion(), req.awsEndpoint(), null, null);
-    try (AwsClients clients = new AwsClients(settings);
-        Ec2Client ec2 = clients.ec2(clients.region())) {
-      Map<String, Object> aws = new LinkedHashMap<>();
-      aws.put("region", clients.region());
-      if (req.awsProfile() != null) {
-        aws.put("profile", req.awsProfile());
-      }
-      if (req.awsEndpoint() != null) {
-        aws.put("endpoint", req.awsEndpoint().toString());
-      }
-      doc.put("aws", aws);
-      CandidateEc2.Created c;
-      try {
-        c =
-            CandidateEc2.launch(
-                ec2,
-                ami,
-                req.trustedCidrs(),
-                req.port(),
-                req.instanceType(),
-                req.subnetId(),
-                req.instanceProfile(),
-                runId,
-                req.timeout(),
-                sg -> {
-                  aws.put("securityGroupId", sg);
-                  writeQuietly(record, doc);
-                },
-                log);
-      } catch (KilnException e) {
-        terminateRecord(record, log);
-        throw e;
-      }
-      aws.put("instanceId", c.instanceId());
-      doc.put("instanceId", c.instanceId());
-      doc.put("host", c.host());
-      doc.put("port", req.port());
-      write(record, doc);
-      try {
-        bannerWait.await(c.host(), req.port(), req.timeout(), log);
-      } catch (KilnException e) {
-        terminateRecord(record, log);
-        throw e;
-      }
-      doc.put("state", "running");
-      write(record, doc);
-      return new Launched(
-          "aws",
-          c.instanceId(),
-          ami,
-          c.host(),
-          req.port(),
-          record,
-          (System.nanoTime() - t0) / 1_000_000,
-          (String) doc.get("recipe"));
-    }
-  }
-
   /**
    * Removes every candidate recorded ({@link #RECORD} and {@code instances/*.json}); returns what
    * was removed. Idempotent.
@@ -343,10 +220,10 @@ public final class Launcher {
     List<String> removed = new ArrayList<>();
     boolean any = false;
     for (Path record : records) {
-      Optional<Map<String, Object>> doc = readJson(record);
-      if (doc.isPresent() && !"terminated".equals(doc.get().get("state"))) {
+      Optional<Candidate> c = Candidate.read(record);
+      if (c.isPresent() && !c.get().isTerminated()) {
         any = true;
-        removed.addAll(terminate(record, doc.get(), log));
+        removed.addAll(terminate(record, c.get(), log));
       }
     }
     if (!any) {
@@ -362,9 +239,9 @@ public final class Launcher {
 
   /** Removes the candidate one record names (a launch that failed half-way). */
   private static void terminateRecord(Path record, Consumer<String> log) throws KilnException {
-    Optional<Map<String, Object>> doc = readJson(record);
-    if (doc.isPresent() && !"terminated".equals(doc.get().get("state"))) {
-      terminate(record, doc.get(), log);
+    Optional<Candidate> c = Candidate.read(record);
+    if (c.isPresent() && !c.get().isTerminated()) {
+      terminate(record, c.get(), log);
     }
   }
 
@@ -388,37 +265,10 @@ public final class Launcher {
     return out;
   }
 
-  private static List<String> terminate(Path record, Map<String, Object> doc, Consumer<String> log)
+  private static List<String> terminate(Path record, Candidate c, Consumer<String> log)
       throws KilnException {
-    Map<String, Object> d = new LinkedHashMap<>(doc);
-    List<String> removed = new ArrayList<>();
-    if ("sandbox".equals(d.get("cloud")) && d.get("sandbox") instanceof Map<?, ?> m) {
-      @SuppressWarnings("unchecked")
-      CandidateSandbox.State s = CandidateSandbox.fromMap((Map<String, Object>) m);
-      removed.addAll(CandidateSandbox.terminate(s));
-    } else if ("aws".equals(d.get("cloud")) && d.get("aws") instanceof Map<?, ?> m) {
-      String endpoint = (String) m.get("endpoint");
-      AwsSettings settings =
-          new AwsSettings(
-              (String) m.get("profile"),
-              (String) m.get("region"),
-              endpoint == null ? null : java.net.URI.create(endpoint),
-              null,
-              null);
-      try (AwsClients clients = new AwsClients(settings);
-          Ec2Client ec2 = clients.ec2(clients.region())) {
-        removed.addAll(
-            CandidateEc2.terminate(
-                ec2,
-                (String) m.get("instanceId"),
-                (String) m.get("securityGroupId"),
-                Duration.ofMinutes(10)));
-      }
-    }
-    d.put("state", "terminated");
-    d.put("terminatedAt", Instant.now().toString());
-    d.put("removed", removed);
-    write(record, d);
+    List<String> removed = Clouds.of(c).terminate(c);
+    c.terminated(removed).write(record);
     try {
       String name = String.valueOf(record.getFileName());
       Files.deleteIfExists(
@@ -430,25 +280,25 @@ public final class Launcher {
       // stale properties only
     }
     if (removed.isEmpty()) {
-      log.accept("Candidate " + d.get("instanceId") + " was already gone");
+      log.accept("Candidate " + c.instanceId() + " was already gone");
     } else {
-      log.accept("Terminated candidate " + d.get("instanceId") + "; removed:");
+      log.accept("Terminated candidate " + c.instanceId() + "; removed:");
       removed.forEach(r -> log.accept("  - " + r));
     }
     return removed;
   }
 
-  /** The record of the (first) running candidate, if one is running. */
-  public static Optional<Map<String, Object>> running(Path outputDir) throws KilnException {
-    List<Map<String, Object>> all = runningAll(outputDir);
+  /** The (first) running candidate, if one is running. */
+  public static Optional<Candidate> running(Path outputDir) throws KilnException {
+    List<Candidate> all = runningAll(outputDir);
     return all.isEmpty() ? Optional.empty() : Optional.of(all.get(0));
   }
 
-  /** The records of every running candidate, one per recipe of a several-recipe launch. */
-  public static List<Map<String, Object>> runningAll(Path outputDir) throws KilnException {
-    List<Map<String, Object>> out = new ArrayList<>();
+  /** Every running candidate, one per recipe of a several-recipe launch. */
+  public static List<Candidate> runningAll(Path outputDir) throws KilnException {
+    List<Candidate> out = new ArrayList<>();
     for (Path r : records(outputDir)) {
-      readJson(r).filter(d -> "running".equals(d.get("state"))).ifPresent(out::add);
+      Candidate.read(r).filter(Candidate::isRunning).ifPresent(out::add);
     }
     return out;
   }
@@ -558,44 +408,17 @@ public final class Launcher {
     writeText(file, text);
   }
 
-  /** Reads a JSON file as a map (SnakeYAML reads JSON), or empty when absent. */
-  @SuppressWarnings("unchecked")
-  public static Optional<Map<String, Object>> readJson(Path file) throws KilnException {
-    if (!Files.isRegularFile(file)) {
-      return Optional.empty();
-    }
+  private static void writeQuietly(Path file, Candidate c) {
     try {
-      Object o = new Yaml(new LoaderOptions()).load(Files.readString(file));
-      return o instanceof Map<?, ?> m ? Optional.of((Map<String, Object>) m) : Optional.empty();
-    } catch (IOException | RuntimeException e) {
-      throw new KilnException("cannot read " + file + ": " + e.getMessage(), e);
-    }
-  }
-
-  /** Writes {@code doc} as JSON to {@code file} atomically (temp file + rename). */
-  public static void write(Path file, Map<String, Object> doc) throws KilnException {
-    writeText(file, Json.write(doc));
-  }
-
-  private static void writeQuietly(Path file, Map<String, Object> doc) {
-    try {
-      write(file, doc);
+      c.write(file);
     } catch (KilnException e) {
       System.err.println("[kiln] cannot record the candidate: " + e.getMessage());
     }
   }
 
   private static void writeText(Path file, String text) throws KilnException {
-    Path dir = file.toAbsolutePath().getParent();
-    if (dir == null) {
-      throw new KilnException(
-          "outputDir", "cannot write " + file + ": it has no parent directory", List.of(), null);
-    }
     try {
-      Files.createDirectories(dir);
-      Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
-      Files.writeString(tmp, text, StandardCharsets.UTF_8);
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      AtomicFile.write(file, text);
     } catch (IOException e) {
       throw new KilnException(
           "outputDir", "cannot write " + file + ": " + e.getMessage(), List.of(), e);

@@ -3,12 +3,11 @@ package dev.kiln.maven;
 import dev.kiln.aws.CandidatePolicy;
 import dev.kiln.publish.ReleasePolicy;
 import dev.kiln.publish.ReleaseSettings;
-import dev.kiln.render.BundleWriter;
+import dev.kiln.render.AtomicFile;
 import dev.kiln.spec.KilnException;
 import dev.kiln.spec.KilnSpec;
 import dev.kiln.spec.ParameterValues;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import org.apache.maven.plugins.annotations.Mojo;
@@ -64,7 +63,7 @@ public class PolicyMojo extends AbstractKilnMojo {
 
   private static void write(Path f, String text) throws KilnException {
     try {
-      BundleWriter.writeAtomically(f, text.getBytes(StandardCharsets.UTF_8));
+      AtomicFile.write(f, text);
     } catch (IOException e) {
       throw new KilnException(
           "outputDir", "cannot write " + f + ": " + e.getMessage(), List.of(), e);

@@ -30,15 +30,11 @@ public class PruneMojo extends AbstractKilnMojo {
     boolean dryRun = v.bool("prune.dryRun");
     List<ImageCatalog.Pruned> out =
         Pruner.prune(
-            c.cloud(),
+            c,
             v.strings("recipes"),
             v.integer("prune.keep"),
             v.integer("prune.keepPublished"),
             dryRun,
-            c.awsProfile(),
-            c.awsRegion(),
-            c.awsEndpoint(),
-            c.sandboxCacheDir(),
             getLog()::info);
     for (ImageCatalog.Pruned p : out) {
       getLog()

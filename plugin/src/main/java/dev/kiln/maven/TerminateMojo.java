@@ -38,15 +38,15 @@ public class TerminateMojo extends AbstractKilnMojo {
         getLog()
             .info(
                 "kiln.launch.keep: leaving candidate "
-                    + rec.get("instanceId")
+                    + rec.instanceId()
                     + " running at "
-                    + rec.get("host")
+                    + rec.host()
                     + ":"
-                    + rec.get("port")
+                    + rec.port()
                     + " (ssh -p "
-                    + rec.get("port")
+                    + rec.port()
                     + " <iam-user>@"
-                    + rec.get("host")
+                    + rec.host()
                     + "); remove it with: mvn kiln:terminate");
       }
       return;

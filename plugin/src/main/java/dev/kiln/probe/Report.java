@@ -4,13 +4,13 @@ import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
 import com.hubspot.jinjava.interpret.RenderResult;
 import com.hubspot.jinjava.interpret.TemplateError;
+import dev.kiln.render.AtomicFile;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -94,13 +94,7 @@ public final class Report {
   }
 
   private static void atomic(Path file, String text) throws IOException {
-    Path dir = file.toAbsolutePath().getParent();
-    if (dir == null) {
-      throw new IOException("cannot write " + file + ": it has no parent directory");
-    }
-    Path tmp = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
-    Files.writeString(tmp, text, StandardCharsets.UTF_8);
-    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    AtomicFile.write(file, text);
   }
 
   static String junit(Subject s, List<Control> cs) {

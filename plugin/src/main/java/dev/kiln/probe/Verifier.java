@@ -2,9 +2,11 @@ package dev.kiln.probe;
 
 import dev.kiln.check.BundleChecker;
 import dev.kiln.check.CheckInput;
+import dev.kiln.cloud.Candidate;
+import dev.kiln.cloud.Cloud;
+import dev.kiln.cloud.Clouds;
 import dev.kiln.launch.Launcher;
 import dev.kiln.publish.VerifiedMark;
-import dev.kiln.sandbox.CandidateSandbox;
 import dev.kiln.spec.KilnException;
 import dev.kiln.spec.KilnFailure;
 import dev.kiln.spec.KilnSpec;
@@ -108,7 +110,7 @@ public final class Verifier {
       Path breakGlassCaKey,
       Consumer<String> log)
       throws KilnException {
-    List<Map<String, Object>> recs = Launcher.runningAll(outputDir);
+    List<Candidate> recs = Launcher.runningAll(outputDir);
     if (recs.isEmpty()) {
       throw new KilnException(
           "no running candidate recorded in "
@@ -119,8 +121,8 @@ public final class Verifier {
     // gets a section and a JUnit suite per recipe.
     boolean several = recs.size() > 1;
     List<Report.Section> sections = new ArrayList<>();
-    for (Map<String, Object> rec : recs) {
-      String recipe = (String) rec.get("recipe");
+    for (Candidate rec : recs) {
+      String recipe = rec.recipe();
       if (recipe == null && spec.recipes().size() == 1) {
         recipe = spec.recipes().get(0).id();
       }
@@ -131,12 +133,7 @@ public final class Verifier {
           probe(outputDir, spec, rec, recipe, existingUser, keyFile, breakGlassCaKey, log);
       sections.add(
           new Report.Section(
-              new Report.Subject(
-                  (String) rec.get("instanceId"),
-                  (String) rec.get("amiId"),
-                  (String) rec.get("cloud"),
-                  recipe),
-              controls));
+              new Report.Subject(rec.instanceId(), rec.amiId(), rec.cloud(), recipe), controls));
     }
     Path dir = outputDir.resolve("report");
     try {
@@ -202,11 +199,11 @@ public final class Verifier {
     return r;
   }
 
-  /** Probes one recorded candidate: the sandbox's, or one reached at its address. */
+  /** Probes one recorded candidate, through the target its cloud gives. */
   private static List<Control> probe(
       Path outputDir,
       KilnSpec spec,
-      Map<String, Object> rec,
+      Candidate rec,
       String recipe,
       String existingUser,
       Path keyFile,
@@ -214,30 +211,28 @@ public final class Verifier {
       Consumer<String> log)
       throws KilnException {
     ProbeSettings settings = settings(spec, outputDir, recipe, breakGlassCaKey);
-    String cloud = (String) rec.get("cloud");
-    String instanceId = (String) rec.get("instanceId");
-    String amiId = (String) rec.get("amiId");
-    if ("sandbox".equals(cloud)) {
-      @SuppressWarnings("unchecked")
-      CandidateSandbox.State state =
-          CandidateSandbox.fromMap((Map<String, Object>) rec.get("sandbox"));
-      Path cache = Path.of((String) rec.get("sandboxCacheDir"));
-      log.accept("Verifying candidate " + state.instanceId + " of " + state.amiId);
-      try (SandboxTarget t = new SandboxTarget(state, cache)) {
-        return new Prober(t, settings, log).run();
+    Cloud cloud = Clouds.of(rec);
+    try (Target t = cloud.target(rec)) {
+      // A target where probes cannot create IAM users (a real instance) logs in as an existing one.
+      if (!t.createsIamUsers() && existingUser != null && keyFile != null) {
+        try {
+          settings = settings.withExistingUser(existingUser, Ssh.loadKey(keyFile));
+        } catch (IOException e) {
+          throw new KilnException("verify.keyFile", e.getMessage(), List.of(), e);
+        }
       }
-    }
-    if (existingUser != null && keyFile != null) {
-      try {
-        settings = settings.withExistingUser(existingUser, Ssh.loadKey(keyFile));
-      } catch (IOException e) {
-        throw new KilnException("verify.keyFile", e.getMessage(), List.of(), e);
-      }
-    }
-    String host = (String) rec.get("host");
-    int port = ((Number) rec.get("port")).intValue();
-    log.accept("Verifying candidate " + instanceId + " of " + amiId + " at " + host + ":" + port);
-    try (HostTarget t = new HostTarget(host, port)) {
+      log.accept(
+          "Verifying candidate "
+              + rec.instanceId()
+              + " of "
+              + rec.amiId()
+              + " at "
+              + rec.host()
+              + ":"
+              + rec.portNumber()
+              + " ("
+              + cloud.name()
+              + ")");
       return new Prober(t, settings, log).run();
     }
   }

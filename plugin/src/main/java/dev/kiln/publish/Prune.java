@@ -1,5 +1,7 @@
 package dev.kiln.publish;
 
+import dev.kiln.cloud.Cloud;
+import dev.kiln.cloud.Clouds;
 import dev.kiln.spec.CloudSettings;
 import dev.kiln.spec.KilnException;
 import java.util.ArrayList;
@@ -21,8 +23,14 @@ public final class Prune {
 
   private Prune() {}
 
-  /** Every protected image with its rules, from the cloud's parameters, templates and groups. */
+  /** As {@link #protectedImages(Cloud, int, Consumer)}, the cloud chosen from {@code c}. */
   public static List<Kept> protectedImages(CloudSettings c, int keepPublished, Consumer<String> log)
+      throws KilnException {
+    return protectedImages(Clouds.choose(c), keepPublished, log);
+  }
+
+  /** Every protected image with its rules, from the cloud's parameters, templates and groups. */
+  public static List<Kept> protectedImages(Cloud c, int keepPublished, Consumer<String> log)
       throws KilnException {
     if (keepPublished < 0) {
       throw KilnException.badParameter("prune.keepPublished", keepPublished, "a number ≥ 0");

@@ -1,6 +1,8 @@
 package dev.kiln.publish;
 
-import dev.kiln.launch.Launcher;
+import dev.kiln.cloud.Clouds;
+import dev.kiln.cloud.SandboxCloud;
+import dev.kiln.render.Json;
 import dev.kiln.spec.CloudSettings;
 import dev.kiln.spec.KilnException;
 import dev.kiln.spec.KilnFailure;
@@ -32,7 +34,7 @@ public final class Releases {
   static List<Baked> baked(Path outputDir, List<String> recipes) throws KilnException {
     Path file = outputDir.resolve("bake.json");
     Map<String, Object> bake =
-        Launcher.readJson(file)
+        Json.readMap(file)
             .orElseThrow(
                 () ->
                     new KilnException(
@@ -97,7 +99,7 @@ public final class Releases {
       doc.put("region", rc.region);
       doc.put("publishedAt", Instant.now().toString());
       doc.put("published", out.stream().map(Publisher.Published::toMap).toList());
-      Launcher.write(outputDir.resolve(PUBLISH_JSON), doc);
+      Json.save(outputDir.resolve(PUBLISH_JSON), doc);
     }
     for (Publisher.Published pub : out) {
       Publisher.snippets(pub).forEach(log);
@@ -111,7 +113,7 @@ public final class Releases {
       throws KilnException {
     Path file = outputDir.resolve(PUBLISH_JSON);
     Map<String, Object> doc =
-        Launcher.readJson(file)
+        Json.readMap(file)
             .orElseThrow(
                 () ->
                     new KilnException(
@@ -202,14 +204,14 @@ public final class Releases {
     long t0 = System.nanoTime();
     String id = InstanceRefresh.run(rc.autoScaling(), r, Duration.ofSeconds(15), log);
     Map<String, Object> doc = new LinkedHashMap<>();
-    doc.put("cloud", "aws");
+    doc.put("cloud", rc.name);
     doc.put("group", s.group());
     doc.put("instanceRefreshId", id);
     doc.put("launchTemplateId", ltId);
     doc.put("launchTemplateVersion", ltVersion);
     doc.put("outcome", "Successful");
     doc.put("millis", (System.nanoTime() - t0) / 1_000_000);
-    Launcher.write(outputDir.resolve(ROLLOUT_JSON), doc);
+    Json.save(outputDir.resolve(ROLLOUT_JSON), doc);
     return doc;
   }
 
@@ -230,14 +232,14 @@ public final class Releases {
         SandboxRollout.roll(
             g, image, s.size(), s.minHealthyPercentage(), Duration.ofSeconds(120), log);
     Map<String, Object> doc = new LinkedHashMap<>();
-    doc.put("cloud", "sandbox");
+    doc.put("cloud", rc.name);
     doc.putAll(r.toMap());
     doc.put(
         "members",
         g.members().stream()
             .map(m -> Map.of("instanceId", m.instanceId(), "amiId", m.amiId()))
             .toList());
-    Launcher.write(out, doc);
+    Json.save(out, doc);
     if (r.failure() != null) {
       throw new KilnFailure(
           "rollout of group "
@@ -296,7 +298,7 @@ public final class Releases {
       doc.put("launchTemplateId", rb.launchTemplateId());
       doc.put("launchTemplateVersion", rb.launchTemplateVersion());
       doc.put("rolledBackAt", Instant.now().toString());
-      Launcher.write(outputDir.resolve(ROLLBACK_JSON), doc);
+      Json.save(outputDir.resolve(ROLLBACK_JSON), doc);
       if (s.group() != null) {
         if (rc.isSandbox()) {
           sandboxRoll(rc, s, rb.toAmi(), outputDir.resolve(ROLLOUT_JSON), log);
@@ -312,14 +314,14 @@ public final class Releases {
   public static List<String> terminateGroup(CloudSettings c, String group, Consumer<String> log)
       throws KilnException {
     Names.group("rollout.group", group);
-    if (!ReleaseCloud.cloudOf(c).equals("sandbox")) {
+    if (!(Clouds.choose(c) instanceof SandboxCloud sandbox)) {
       throw new KilnException(
           "rollout.group",
           "kiln:terminate removes sandbox groups only; an Auto Scaling group belongs to its stack",
           List.of(),
           null);
     }
-    SandboxGroup g = SandboxGroup.load(ReleaseCloud.cacheDirOf(c), group, "us-east-1");
+    SandboxGroup g = SandboxGroup.load(sandbox.cacheDir(), group, sandbox.region());
     List<String> removed = g.terminate(log);
     log.accept("Removed sandbox group " + group + " (" + removed.size() + " resources)");
     return removed;

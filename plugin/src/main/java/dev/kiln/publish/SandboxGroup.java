@@ -1,7 +1,7 @@
 package dev.kiln.publish;
 
 import dev.kiln.check.EffectiveSshd;
-import dev.kiln.launch.Launcher;
+import dev.kiln.render.Json;
 import dev.kiln.sandbox.CandidateSandbox;
 import dev.kiln.sandbox.Procs;
 import dev.kiln.spec.KilnException;
@@ -10,9 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -24,20 +22,10 @@ import java.util.function.Consumer;
 public final class SandboxGroup {
   /** One instance of the group. */
   public record Member(
-      String instanceId, String amiId, String launchedAt, Map<String, Object> state) {
-    CandidateSandbox.State sandbox() {
-      return CandidateSandbox.fromMap(state);
-    }
+      String instanceId, String amiId, String launchedAt, CandidateSandbox.State sandbox) {}
 
-    Map<String, Object> toMap() {
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("instanceId", instanceId);
-      m.put("amiId", amiId);
-      m.put("launchedAt", launchedAt);
-      m.put("sandbox", state);
-      return m;
-    }
-  }
+  /** The group's record file. */
+  record Doc(String name, String region, List<Member> members) {}
 
   private final Path cacheDir;
   private final String name;
@@ -58,20 +46,11 @@ public final class SandboxGroup {
   }
 
   /** The group's record (empty when the group has no instances yet). */
-  @SuppressWarnings("unchecked")
   public static SandboxGroup load(Path cacheDir, String name, String region) throws KilnException {
     Names.group("rollout.group", name);
     SandboxGroup g = new SandboxGroup(cacheDir, name, region);
-    Map<String, Object> doc = Launcher.readJson(g.file).orElse(Map.of());
-    for (Object o : (List<Object>) doc.getOrDefault("members", List.of())) {
-      Map<String, Object> m = (Map<String, Object>) o;
-      g.members.add(
-          new Member(
-              (String) m.get("instanceId"),
-              (String) m.get("amiId"),
-              (String) m.get("launchedAt"),
-              (Map<String, Object>) m.get("sandbox")));
-    }
+    Json.read(g.file, Doc.class)
+        .ifPresent(d -> g.members.addAll(d.members() == null ? List.of() : d.members()));
     return g;
   }
 
@@ -100,12 +79,8 @@ public final class SandboxGroup {
 
   private void persist() {
     synchronized (lock) {
-      Map<String, Object> doc = new LinkedHashMap<>();
-      doc.put("name", name);
-      doc.put("region", region);
-      doc.put("members", members.stream().map(Member::toMap).toList());
       try {
-        Launcher.write(file, doc);
+        Json.save(file, new Doc(name, region, List.copyOf(members)));
       } catch (KilnException e) {
         System.err.println("[kiln] cannot record group " + name + ": " + e.getMessage());
       }
@@ -129,9 +104,7 @@ public final class SandboxGroup {
             st -> {
               synchronized (lock) {
                 members.remove(slot[0]);
-                slot[0] =
-                    new Member(
-                        st.instanceId, amiId, Instant.now().toString(), CandidateSandbox.toMap(st));
+                slot[0] = new Member(st.instanceId, amiId, Instant.now().toString(), st);
                 members.add(slot[0]);
               }
               persist();
@@ -139,8 +112,7 @@ public final class SandboxGroup {
             log);
     synchronized (lock) {
       members.remove(slot[0]);
-      slot[0] =
-          new Member(s.instanceId, amiId, Instant.now().toString(), CandidateSandbox.toMap(s));
+      slot[0] = new Member(s.instanceId, amiId, Instant.now().toString(), s);
       members.add(slot[0]);
     }
     persist();

@@ -1,6 +1,6 @@
 package dev.kiln.publish;
 
-import dev.kiln.launch.Launcher;
+import dev.kiln.render.Json;
 import dev.kiln.spec.KilnException;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -38,7 +38,7 @@ public final class SandboxRecord {
 
   /** The record: {@code parameters} name → versions, {@code templates} name → versions/default. */
   public Map<String, Object> read() throws KilnException {
-    return Launcher.readJson(file()).orElse(Map.of());
+    return Json.readMap(file()).orElse(Map.of());
   }
 
   /** Replays the record into an empty emulator. */
@@ -196,7 +196,7 @@ public final class SandboxRecord {
               FileChannel.open(
                   dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
           FileLock lock = ch.lock()) {
-        Launcher.write(file(), doc);
+        Json.save(file(), doc);
       }
     } catch (IOException e) {
       throw new KilnException("cannot record " + file() + ": " + e.getMessage(), e);

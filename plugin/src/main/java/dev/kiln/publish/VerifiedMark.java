@@ -1,12 +1,9 @@
 package dev.kiln.publish;
 
-import dev.kiln.aws.AwsClients;
-import dev.kiln.aws.AwsSettings;
-import dev.kiln.aws.ImageCatalog;
-import dev.kiln.sandbox.ImageStore;
+import dev.kiln.cloud.Candidate;
+import dev.kiln.cloud.Clouds;
 import dev.kiln.spec.KilnException;
 import java.io.IOException;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -23,7 +20,6 @@ import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.NodeList;
 import org.xml.sax.SAXException;
-import software.amazon.awssdk.services.ec2.Ec2Client;
 
 /**
  * Proof that an image passed {@code kiln:verify}: this build's JUnit report naming the image with
@@ -151,34 +147,12 @@ public final class VerifiedMark {
     return tag != null && DIGEST.matcher(tag).matches();
   }
 
-  /**
-   * Writes {@link #TAG} on the image that {@code record} (instance.json of the verified candidate)
-   * names: in the sandbox's image store, or through EC2 on AWS.
-   */
-  @SuppressWarnings("unchecked")
-  public static void mark(Map<String, Object> record, Path report, Consumer<String> log)
+  /** Writes {@link #TAG} on the image of the verified candidate, in the cloud it runs in. */
+  public static void mark(Candidate candidate, Path report, Consumer<String> log)
       throws KilnException {
-    String ami = (String) record.get("amiId");
+    String ami = candidate.amiId();
     String digest = digest(report);
-    if ("sandbox".equals(record.get("cloud"))) {
-      new ImageStore(Path.of((String) record.get("sandboxCacheDir"))).tag(ami, Map.of(TAG, digest));
-    } else if (record.get("aws") instanceof Map<?, ?> m) {
-      Map<String, Object> a = (Map<String, Object>) m;
-      String endpoint = (String) a.get("endpoint");
-      AwsSettings s =
-          new AwsSettings(
-              (String) a.get("profile"),
-              (String) a.get("region"),
-              endpoint == null ? null : URI.create(endpoint),
-              null,
-              null);
-      try (AwsClients c = new AwsClients(s);
-          Ec2Client ec2 = c.ec2(c.region())) {
-        new ImageCatalog(ec2, c.region()).tag(ami, Map.of(TAG, digest));
-      }
-    } else {
-      throw new KilnException("the candidate record names no cloud: cannot tag " + ami);
-    }
+    Clouds.of(candidate).tagImage(ami, Map.of(TAG, digest));
     log.accept("Tagged " + ami + " " + TAG + "=" + digest);
   }
 }

@@ -2,12 +2,10 @@ package dev.kiln.render;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 
@@ -34,19 +32,6 @@ public final class BundleWriter {
       swap(tmp, dir);
     } finally {
       deleteTree(tmp);
-    }
-  }
-
-  /** Writes one file atomically: a temporary sibling, then a rename over the target. */
-  public static void writeAtomically(Path target, byte[] content) throws IOException {
-    Path parent = parentOf(target);
-    Files.createDirectories(parent);
-    Path tmp = Files.createTempFile(parent, "." + target.getFileName(), ".tmp");
-    try {
-      Files.write(tmp, content);
-      move(tmp, target);
-    } finally {
-      Files.deleteIfExists(tmp);
     }
   }
 
@@ -77,11 +62,7 @@ public final class BundleWriter {
   }
 
   private static void move(Path from, Path to) throws IOException {
-    try {
-      Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (AtomicMoveNotSupportedException e) {
-      Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
-    }
+    AtomicFile.move(from, to);
   }
 
   static String rwx(String octal) {

@@ -14,7 +14,6 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -64,7 +63,8 @@ public final class CandidateSandbox {
   public record Source(String name, String address, int port, String socket, long hostPid) {}
 
   /**
-   * Everything a candidate is made of; the caller persists it (instance.json) after each change.
+   * Everything a candidate is made of; the caller persists it (instance.json, as JSON through its
+   * public fields) after each change.
    */
   public static final class State {
     public String instanceId;
@@ -659,58 +659,6 @@ public final class CandidateSandbox {
       out.add("directory " + s.dir);
     }
     return out;
-  }
-
-  /** The state as a JSON-friendly map (instance.json). */
-  public static Map<String, Object> toMap(State s) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("instanceId", s.instanceId);
-    m.put("shortId", s.shortId);
-    m.put("amiId", s.amiId);
-    m.put("region", s.region);
-    m.put("dir", s.dir == null ? null : s.dir.toString());
-    m.put("namespaces", s.namespaces);
-    List<Map<String, Object>> src = new ArrayList<>();
-    for (Source x : s.sources) {
-      Map<String, Object> e = new LinkedHashMap<>();
-      e.put("name", x.name());
-      e.put("address", x.address());
-      e.put("port", x.port());
-      e.put("socket", x.socket());
-      e.put("hostPid", x.hostPid());
-      src.add(e);
-    }
-    m.put("sources", src);
-    m.put("emulatorSocket", s.emulatorSocket);
-    m.put("pid1", s.pid1);
-    m.put("hostname", s.hostname);
-    return m;
-  }
-
-  /** The state back from {@link #toMap}. */
-  @SuppressWarnings("unchecked")
-  public static State fromMap(Map<String, Object> m) {
-    State s = new State();
-    s.instanceId = (String) m.get("instanceId");
-    s.shortId = (String) m.get("shortId");
-    s.amiId = (String) m.get("amiId");
-    s.region = (String) m.get("region");
-    s.dir = m.get("dir") == null ? null : Path.of((String) m.get("dir"));
-    s.namespaces = new ArrayList<>((List<String>) m.getOrDefault("namespaces", List.of()));
-    for (Object o : (List<Object>) m.getOrDefault("sources", List.of())) {
-      Map<String, Object> e = (Map<String, Object>) o;
-      s.sources.add(
-          new Source(
-              (String) e.get("name"),
-              (String) e.get("address"),
-              ((Number) e.get("port")).intValue(),
-              (String) e.get("socket"),
-              ((Number) e.get("hostPid")).longValue()));
-    }
-    s.emulatorSocket = (String) m.get("emulatorSocket");
-    s.pid1 = m.get("pid1") == null ? 0 : ((Number) m.get("pid1")).longValue();
-    s.hostname = (String) m.get("hostname");
-    return s;
   }
 
   /** The source named {@code name} ({@code user}, {@code attacker}, {@code probe}). */

@@ -141,7 +141,7 @@ public final class Emulator implements AutoCloseable {
     Path sock = workDir.resolve("emulator.sock");
     try {
       Files.createDirectories(workDir);
-      Files.writeString(catalogue, Json.write(amis), StandardCharsets.UTF_8);
+      Json.writeFile(catalogue, amis);
     } catch (IOException e) {
       throw new KilnException("cannot write " + catalogue + ": " + e.getMessage(), e);
     }

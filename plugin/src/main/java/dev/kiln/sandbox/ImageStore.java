@@ -5,7 +5,6 @@ import dev.kiln.spec.KilnException;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -15,8 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
 
 /**
  * The sandbox's images, persisted across runs: {@code <cacheDir>/images/index.json} (AMI id, name,
@@ -173,9 +170,9 @@ public final class ImageStore {
       return List.of();
     }
     try {
-      Object o = new Yaml(new LoaderOptions()).load(Files.readString(index));
+      Map<String, Object> o = Json.parseMap(Files.readString(index));
       List<Entry> out = new ArrayList<>();
-      if (o instanceof Map<?, ?> m && m.get("images") instanceof List<?> l) {
+      if (o.get("images") instanceof List<?> l) {
         for (Object e : l) {
           out.add(Entry.fromMap((Map<String, Object>) e));
         }
@@ -188,17 +185,8 @@ public final class ImageStore {
   }
 
   private void write(List<Entry> all) throws IOException {
-    Files.createDirectories(dir);
-    Path tmp = Files.createTempFile(dir, ".index-", ".json");
-    Files.writeString(
-        tmp,
-        Json.write(Map.of("images", all.stream().map(Entry::toMap).toList())),
-        StandardCharsets.UTF_8);
-    Files.move(
-        tmp,
-        dir.resolve("index.json"),
-        StandardCopyOption.ATOMIC_MOVE,
-        StandardCopyOption.REPLACE_EXISTING);
+    Json.writeFile(
+        dir.resolve("index.json"), Map.of("images", all.stream().map(Entry::toMap).toList()));
   }
 
   private interface IoAction {

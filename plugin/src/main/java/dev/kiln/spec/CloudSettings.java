@@ -2,6 +2,7 @@ package dev.kiln.spec;
 
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -11,6 +12,19 @@ import java.util.Map;
  */
 public record CloudSettings(
     String cloud, String awsProfile, String awsRegion, URI awsEndpoint, Path sandboxCacheDir) {
+
+  /** The clouds {@code kiln.cloud} may name ({@code dev.kiln.cloud.Clouds} chooses by it). */
+  public static final List<String> NAMES = List.of("aws", "sandbox");
+
+  /** These settings naming {@code name} as the cloud. */
+  public CloudSettings withCloud(String name) {
+    return new CloudSettings(name, awsProfile, awsRegion, awsEndpoint, sandboxCacheDir);
+  }
+
+  /** These settings, the cloud {@code recorded} when none is set (launch: bake.json's). */
+  public CloudSettings orCloud(String recorded) {
+    return cloud != null && !cloud.isBlank() ? this : withCloud(recorded);
+  }
 
   /**
    * Parses {@code raw} (paths without {@code kiln.}); relative directories against {@code base}.

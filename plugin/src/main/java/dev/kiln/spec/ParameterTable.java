@@ -54,7 +54,7 @@ public final class ParameterTable {
     p("skip", Types.bool(), "false", "Skips every Kiln goal.");
     auto(
         "cloud",
-        Types.oneOf("aws", "sandbox"),
+        Types.oneOf(CloudSettings.NAMES.toArray(String[]::new)),
         "aws when AWS credentials are configured, else sandbox",
         "Where images are baked and launched.");
     auto(

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.kiln.cloud.Candidate;
 import dev.kiln.launch.LaunchRequest;
 import dev.kiln.launch.Launched;
 import dev.kiln.launch.Launcher;
@@ -20,7 +21,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -222,8 +222,10 @@ class CandidateEc2Test {
     assertThat(l.cloud()).isEqualTo("aws");
     assertThat(l.amiId()).isEqualTo("ami-0badc0de");
     assertThat(dialled).containsExactly(l.host() + ":22");
-    Map<String, Object> rec = Launcher.readJson(out.resolve(Launcher.RECORD)).orElseThrow();
-    assertThat(rec).containsEntry("state", "running").containsEntry("instanceId", l.instanceId());
+    Candidate rec = Candidate.read(out.resolve(Launcher.RECORD)).orElseThrow();
+    assertThat(rec.state()).isEqualTo(Candidate.RUNNING);
+    assertThat(rec.instanceId()).isEqualTo(l.instanceId());
+    assertThat(rec.aws().securityGroupId()).startsWith("sg-");
     assertThat(Files.readString(out.resolve(Launcher.PROPERTIES)))
         .contains("kiln.instance.id=" + l.instanceId(), "kiln.instance.port=22");
     List<String> removed = Launcher.terminate(out, System.out::println);

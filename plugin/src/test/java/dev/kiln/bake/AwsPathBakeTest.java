@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.kiln.aws.AwsClients;
 import dev.kiln.aws.AwsSettings;
 import dev.kiln.aws.ImageCatalog;
+import dev.kiln.cloud.SandboxCloud;
 import dev.kiln.sandbox.BaseRootfs;
 import dev.kiln.sandbox.Emulator;
 import dev.kiln.sandbox.Procs;
@@ -39,8 +40,7 @@ class AwsPathBakeTest {
     System.setProperty("aws.accessKeyId", Emulator.ACCESS_KEY_ID);
     System.setProperty("aws.secretAccessKey", Emulator.SECRET_ACCESS_KEY);
     try (Sandbox s =
-        Sandbox.open(
-            cache, "us-east-1", SandboxBakeCloud.sources(List.of(b)), System.out::println)) {
+        Sandbox.open(cache, "us-east-1", SandboxCloud.sources(List.of(b)), System.out::println)) {
       BaseRootfs base = new BaseRootfs(cache, "debian-12", "bookworm", "admin", b.packages());
       base.ensure(System.out::println);
       Path key = tmp.resolve("id_ed25519");

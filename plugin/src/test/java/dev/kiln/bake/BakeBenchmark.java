@@ -2,6 +2,7 @@ package dev.kiln.bake;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.kiln.cloud.SandboxCloud;
 import dev.kiln.sandbox.BaseRootfs;
 import dev.kiln.sandbox.Procs;
 import dev.kiln.sandbox.Sandbox;
@@ -33,15 +34,14 @@ class BakeBenchmark {
     Path coldCache = tmp.resolve("cold-cache");
     long t0 = System.nanoTime();
     new BaseRootfs(coldCache, "debian-12", "bookworm", b.loginUser(), b.packages()).ensure(s -> {});
-    Sandbox cold =
-        Sandbox.open(coldCache, "us-east-1", SandboxBakeCloud.sources(List.of(b)), s -> {});
+    Sandbox cold = Sandbox.open(coldCache, "us-east-1", SandboxCloud.sources(List.of(b)), s -> {});
     double coldS = secs(t0);
     cold.close();
 
     // Warm: base cached, emulator + control namespace only.
     Path cache = SandboxFixture.cacheDir(tmp);
     t0 = System.nanoTime();
-    Sandbox warm = Sandbox.open(cache, "us-east-1", SandboxBakeCloud.sources(List.of(b)), s -> {});
+    Sandbox warm = Sandbox.open(cache, "us-east-1", SandboxCloud.sources(List.of(b)), s -> {});
     double warmS = secs(t0);
     BakeRequest req =
         BakeRequest.of(out, List.of("debian-12"), "sandbox", "0.1.0-bench")

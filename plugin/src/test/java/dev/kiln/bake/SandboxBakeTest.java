@@ -7,11 +7,13 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.kiln.aws.AwsClients;
 import dev.kiln.aws.AwsSettings;
 import dev.kiln.aws.ImageCatalog;
+import dev.kiln.cloud.SandboxCloud;
 import dev.kiln.packer.PackerFailedException;
 import dev.kiln.sandbox.Emulator;
 import dev.kiln.sandbox.Netns;
 import dev.kiln.sandbox.Procs;
 import dev.kiln.sandbox.Sandbox;
+import dev.kiln.spec.CloudSettings;
 import dev.kiln.spec.KilnException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -73,7 +75,7 @@ class SandboxBakeTest {
     cache = SandboxFixture.cacheDir(tmp);
     RecipeBundle b = RecipeBundle.read(out, "debian-12");
     sandbox =
-        Sandbox.open(cache, "us-east-1", SandboxBakeCloud.sources(List.of(b)), System.out::println);
+        Sandbox.open(cache, "us-east-1", SandboxCloud.sources(List.of(b)), System.out::println);
     clients =
         new AwsClients(
             new AwsSettings(
@@ -194,8 +196,7 @@ class SandboxBakeTest {
     // And a new emulator restored from the store knows the image by its bake key.
     RecipeBundle b = RecipeBundle.read(out, "debian-12");
     try (Sandbox again =
-        Sandbox.open(
-            cache, "us-east-1", SandboxBakeCloud.sources(List.of(b)), System.out::println)) {
+        Sandbox.open(cache, "us-east-1", SandboxCloud.sources(List.of(b)), System.out::println)) {
       lines.clear();
       BakeResult viaEmulator = new Bakery(again).bake(request(), log);
       assertThat(viaEmulator.images().get(0).built()).isFalse();
@@ -273,15 +274,11 @@ class SandboxBakeTest {
     // two debian-12 images exist now (first bake, changed template)
     var dry =
         Pruner.prune(
-            "sandbox",
+            new CloudSettings("sandbox", null, null, null, cache),
             List.of("debian-12"),
             1,
             5,
             true,
-            null,
-            null,
-            null,
-            cache,
             System.out::println);
     assertThat(dry)
         .singleElement()
@@ -293,15 +290,11 @@ class SandboxBakeTest {
     assertThat(sandbox.images().layer(firstAmi)).isDirectory();
     var real =
         Pruner.prune(
-            "sandbox",
+            new CloudSettings("sandbox", null, null, null, cache),
             List.of("debian-12"),
             1,
             5,
             false,
-            null,
-            null,
-            null,
-            cache,
             System.out::println);
     assertThat(real.get(0).removed()).containsExactly(firstAmi);
     assertThat(sandbox.images().layer(firstAmi)).doesNotExist();

@@ -164,9 +164,9 @@ class LauncherTest {
       Files.writeString(dir.resolve(r + ".properties"), "kiln.instance.id=i-" + r + "\n");
     }
     assertThat(Launcher.runningAll(tmp))
-        .extracting(m -> m.get("recipe"))
+        .extracting(m -> m.recipe())
         .containsExactly("debian-12", "debian-13");
-    assertThat(Launcher.running(tmp)).get().extracting(m -> m.get("recipe")).isEqualTo("debian-12");
+    assertThat(Launcher.running(tmp)).get().extracting(m -> m.recipe()).isEqualTo("debian-12");
     List<String> lines = new ArrayList<>();
     Launcher.terminate(tmp, lines::add);
     assertThat(lines)

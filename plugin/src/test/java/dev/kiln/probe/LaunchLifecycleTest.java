@@ -2,6 +2,7 @@ package dev.kiln.probe;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.kiln.cloud.Candidate;
 import dev.kiln.launch.Launcher;
 import dev.kiln.sandbox.CandidateSandbox;
 import dev.kiln.sandbox.SandboxSettings;
@@ -11,7 +12,6 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -55,15 +55,12 @@ class LaunchLifecycleTest {
     throw new AssertionError("the child exited before launching (exit " + p.waitFor() + ")");
   }
 
-  @SuppressWarnings("unchecked")
-  private static Map<String, Object> record(Path out) throws Exception {
-    return Launcher.readJson(out.resolve(Launcher.RECORD)).orElseThrow();
+  private static Candidate record(Path out) throws Exception {
+    return Candidate.read(out.resolve(Launcher.RECORD)).orElseThrow();
   }
 
-  private static CandidateSandbox.State state(Map<String, Object> rec) {
-    @SuppressWarnings("unchecked")
-    Map<String, Object> m = (Map<String, Object>) rec.get("sandbox");
-    return CandidateSandbox.fromMap(m);
+  private static CandidateSandbox.State state(Candidate rec) {
+    return rec.sandbox();
   }
 
   @Test
@@ -80,17 +77,18 @@ class LaunchLifecycleTest {
     assertThat(CandidateSandbox.leftovers(s1)).isNotEmpty();
     new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor();
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    assertThat(record(out)).containsEntry("state", "terminated");
+    assertThat(record(out).isTerminated()).isTrue();
     assertThat(CandidateSandbox.leftovers(s1)).isEmpty();
 
     // 2. kiln.keep: the JVM exits, the candidate stays reachable; a later run terminates it.
     Process k = child(out, ami, true);
     awaitLaunched(k);
     assertThat(k.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    Map<String, Object> rec = record(out);
-    assertThat(rec).containsEntry("state", "running").containsEntry("keep", true);
+    Candidate rec = record(out);
+    assertThat(rec.isRunning()).isTrue();
+    assertThat(rec.keep()).isTrue();
     CandidateSandbox.State s2 = state(rec);
-    int port = ((Number) rec.get("port")).intValue();
+    int port = rec.portNumber();
     assertThat(CandidateSandbox.banner(port)).startsWith("SSH-2.0-");
     List<String> removed = Launcher.terminate(out, System.out::println);
     assertThat(removed).anyMatch(x -> x.startsWith("listener 127.0.0.1:" + port));

@@ -8,6 +8,7 @@ import dev.kiln.bake.BakeLog;
 import dev.kiln.bake.BakeRequest;
 import dev.kiln.bake.BakeResult;
 import dev.kiln.bake.Bakery;
+import dev.kiln.cloud.Candidate;
 import dev.kiln.launch.LaunchRequest;
 import dev.kiln.launch.Launched;
 import dev.kiln.launch.Launcher;
@@ -320,9 +321,7 @@ public class SandboxPipelineTest {
     assertThat(CandidateSandbox.leftovers(state)).isEmpty();
   }
 
-  @SuppressWarnings("unchecked")
   static CandidateSandbox.State stateOf(Path out) throws KilnException {
-    Map<String, Object> rec = Launcher.readJson(out.resolve(Launcher.RECORD)).orElseThrow();
-    return CandidateSandbox.fromMap((Map<String, Object>) rec.get("sandbox"));
+    return Candidate.read(out.resolve(Launcher.RECORD)).orElseThrow().sandbox();
   }
 }

@@ -11,6 +11,7 @@ import dev.kiln.bake.Pruner;
 import dev.kiln.launch.LaunchRequest;
 import dev.kiln.launch.Launcher;
 import dev.kiln.probe.Verifier;
+import dev.kiln.render.Json;
 import dev.kiln.render.Renderer;
 import dev.kiln.sandbox.CandidateSandbox;
 import dev.kiln.sandbox.ImageStore;
@@ -156,7 +157,7 @@ class ReleaseSandboxTest {
       assertThat(versions(name))
           .extracting(v -> v.get("value") + " " + v.get("labels"))
           .containsExactly(ami1 + " [latest]");
-      assertThat(Launcher.readJson(out.resolve(Releases.PUBLISH_JSON)).orElseThrow())
+      assertThat(Json.readMap(out.resolve(Releases.PUBLISH_JSON)).orElseThrow())
           .containsEntry("cloud", "sandbox");
 
       long t0 = System.nanoTime();
@@ -211,18 +212,7 @@ class ReleaseSandboxTest {
       assertThat(kept)
           .anyMatch(
               k -> k.amiId().equals(ami1) && k.rule().contains("launch template " + template));
-      var pruned =
-          Pruner.prune(
-              "sandbox",
-              List.of("debian-12"),
-              0,
-              5,
-              true,
-              null,
-              null,
-              null,
-              CACHE,
-              System.out::println);
+      var pruned = Pruner.prune(cloud, List.of("debian-12"), 0, 5, true, System.out::println);
       assertThat(pruned.get(0).removed()).doesNotContain(ami1, ami2);
       assertThat(pruned.get(0).inUse()).contains(ami1, ami2);
 

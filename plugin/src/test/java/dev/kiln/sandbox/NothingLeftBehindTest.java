@@ -3,6 +3,7 @@ package dev.kiln.sandbox;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kiln.probe.SandboxPipelineTest;
+import dev.kiln.render.Json;
 import dev.kiln.spec.KilnSpec;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -71,10 +72,8 @@ class NothingLeftBehindTest {
     throw new AssertionError("the child exited before " + marker + " (exit " + p.waitFor() + ")");
   }
 
-  @SuppressWarnings("unchecked")
   private static CandidateSandbox.State state(Path f) throws IOException {
-    return CandidateSandbox.fromMap(
-        (Map<String, Object>) new org.yaml.snakeyaml.Yaml().load(Files.readString(f)));
+    return Json.parse(Files.readString(f), CandidateSandbox.State.class);
   }
 
   private String ami() throws Exception {

@@ -1,10 +1,8 @@
 package dev.kiln.sandbox;
 
 import dev.kiln.render.Json;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -39,11 +37,9 @@ public final class SandboxChildMain {
         System.out.println("LAUNCHED");
       }
       case "terminate" -> {
-        @SuppressWarnings("unchecked")
-        Map<String, Object> m =
-            (Map<String, Object>)
-                new org.yaml.snakeyaml.Yaml().load(Files.readString(Path.of(a[1])));
-        for (String r : CandidateSandbox.terminate(CandidateSandbox.fromMap(m))) {
+        CandidateSandbox.State m =
+            Json.parse(Files.readString(Path.of(a[1])), CandidateSandbox.State.class);
+        for (String r : CandidateSandbox.terminate(m)) {
           System.out.println("removed " + r);
         }
       }
@@ -69,9 +65,7 @@ public final class SandboxChildMain {
 
   private static void write(Path f, CandidateSandbox.State s) {
     try {
-      Path tmp = f.resolveSibling(f.getFileName() + ".tmp");
-      Files.writeString(tmp, Json.write(CandidateSandbox.toMap(s)), StandardCharsets.UTF_8);
-      Files.move(tmp, f, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      Json.writeFile(f, s);
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
     }

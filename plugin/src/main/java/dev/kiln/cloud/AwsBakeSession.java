@@ -1,8 +1,9 @@
-package dev.kiln.bake;
+package dev.kiln.cloud;
 
 import dev.kiln.aws.AwsClients;
 import dev.kiln.aws.AwsSettings;
 import dev.kiln.aws.ImageCatalog;
+import dev.kiln.bake.RecipeBundle;
 import dev.kiln.packer.PackerBuild;
 import dev.kiln.spec.KilnException;
 import java.util.HashMap;
@@ -12,11 +13,11 @@ import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.services.ec2.Ec2Client;
 
 /** Bakes in AWS (or any EC2 endpoint given by {@code -Dkiln.aws.endpoint}). */
-final class AwsBakeCloud implements BakeCloud {
+final class AwsBakeSession implements BakeSession {
   private final AwsClients clients;
   private final Map<String, Ec2Client> ec2 = new HashMap<>();
 
-  AwsBakeCloud(AwsSettings settings) {
+  AwsBakeSession(AwsSettings settings) {
     this.clients = new AwsClients(settings);
   }
 

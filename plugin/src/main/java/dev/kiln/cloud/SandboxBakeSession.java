@@ -1,8 +1,10 @@
-package dev.kiln.bake;
+package dev.kiln.cloud;
 
 import dev.kiln.aws.AwsClients;
 import dev.kiln.aws.AwsSettings;
 import dev.kiln.aws.ImageCatalog;
+import dev.kiln.bake.BakeLog;
+import dev.kiln.bake.RecipeBundle;
 import dev.kiln.check.HostileFiles;
 import dev.kiln.packer.PackerBuild;
 import dev.kiln.sandbox.BaseRootfs;
@@ -28,7 +30,7 @@ import software.amazon.awssdk.services.ec2.model.ResourceType;
  * provisions a builder instance (overlay of the recipe's base root filesystem); its upper layer
  * becomes the registered AMI's image layer.
  */
-final class SandboxBakeCloud implements BakeCloud {
+final class SandboxBakeSession implements BakeSession {
   private final Sandbox sandbox;
   private final boolean ownsSandbox;
   private final AwsClients clients;
@@ -39,7 +41,7 @@ final class SandboxBakeCloud implements BakeCloud {
   private final BakeLog log;
   private int builderCount;
 
-  SandboxBakeCloud(Sandbox sandbox, boolean owns, BakeLog log) {
+  SandboxBakeSession(Sandbox sandbox, boolean owns, BakeLog log) {
     this.sandbox = sandbox;
     this.ownsSandbox = owns;
     this.log = log;
@@ -51,14 +53,6 @@ final class SandboxBakeCloud implements BakeCloud {
                 sandbox.emulator().hostEndpoint(),
                 Emulator.ACCESS_KEY_ID,
                 Emulator.SECRET_ACCESS_KEY));
-  }
-
-  /** The synthetic source images for these bundles' base-image filters. */
-  static List<Sandbox.SourceImage> sources(List<RecipeBundle> bundles) {
-    return bundles.stream()
-        .map(b -> Sandbox.SourceImage.forFilter(b.owners(), b.namePattern(), b.architecture()))
-        .distinct()
-        .toList();
   }
 
   @Override

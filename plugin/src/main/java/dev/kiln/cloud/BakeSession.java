@@ -1,11 +1,12 @@
-package dev.kiln.bake;
+package dev.kiln.cloud;
 
 import dev.kiln.aws.ImageCatalog;
+import dev.kiln.bake.RecipeBundle;
 import dev.kiln.packer.PackerBuild;
 import dev.kiln.spec.KilnException;
 
 /** Where a bake happens: AWS, or the local sandbox cloud. */
-interface BakeCloud extends AutoCloseable {
+public interface BakeSession extends AutoCloseable {
   String primaryRegion() throws KilnException;
 
   ImageCatalog catalog(String region) throws KilnException;
