@@ -1,5 +1,6 @@
 package dev.kiln.probe;
 
+import dev.kiln.check.LiveView;
 import dev.kiln.probe.Prober.R;
 import dev.kiln.probe.Ssh.Attempt;
 import dev.kiln.probe.Ssh.Kind;
@@ -89,17 +90,23 @@ final class BreakGlassProbe {
         "another CA",
         other.sign(key.publicLine(), keyId + "-other-ca", bg.user(), "-5m:+10m", serial + 3));
 
-    String forIamUser =
-        ca.sign(key.publicLine(), keyId + "-iam-user", h.user(), "-5m:+10m", serial + 4);
+    // A certificate naming the account it logs in as: accepted wherever the CA is trusted without
+    // a principals file, i.e. whenever the CA is trusted for that account.
+    Map<String, String> ownPrincipal = new LinkedHashMap<>();
+    long n = serial + 4;
+    for (String u : otherAccounts()) {
+      ownPrincipal.put(u, ca.sign(key.publicLine(), keyId + "-own-" + n, u, "-5m:+10m", n++));
+    }
 
     Ssh.Key uncachedKey = null;
     if (t.createsIamUsers()) {
       uncachedKey = uncachedUser();
       ev.append("IAM user ").append(UNCACHED).append(" created and synced, never logged in\n");
     }
+    List<String> wrong = new ArrayList<>();
+    noCaForOtherAccounts(ev, wrong);
     boolean cut = t.setIamReachable(false);
     ev.append(cut ? "IAM outage: the candidate's link to IAM is down\n" : "");
-    List<String> wrong = new ArrayList<>();
     String session;
     try {
       Attempt in = freshLogin(key, fresh, ev);
@@ -146,11 +153,13 @@ final class BreakGlassProbe {
           () -> Ssh.withCertificate(t.host(), port, h.user(), key, fresh),
           ev,
           wrong);
-      refused(
-          "a certificate for principal " + h.user() + " as " + h.user(),
-          () -> Ssh.withCertificate(t.host(), port, h.user(), key, forIamUser),
-          ev,
-          wrong);
+      for (Map.Entry<String, String> c : ownPrincipal.entrySet()) {
+        refused(
+            "a certificate for principal " + c.getKey() + " as " + c.getKey(),
+            () -> Ssh.withCertificate(t.host(), port, c.getKey(), key, c.getValue()),
+            ev,
+            wrong);
+      }
       refused(
           "the fresh certificate as root",
           () -> Ssh.withCertificate(t.host(), port, "root", key, fresh),
@@ -180,10 +189,64 @@ final class BreakGlassProbe {
             + " logged in with a fresh certificate"
             + (bg.sudo() ? " (sudo works)" : "")
             + "; expired, other-principal, other-CA certificates, the bare key, the certificate for"
-            + " other accounts"
+            + " other accounts and certificates naming them"
             + (uncachedKey != null ? " and the uncached IAM user" : "")
-            + " were refused; sshd logged key id and serial",
+            + " were refused; no other account trusts a CA (sshd -T); sshd logged key id and serial",
         ev.toString());
+  }
+
+  /**
+   * Accounts other than the break-glass one that must not accept the CA: the IAM user that logs in
+   * normally, root, and the image's login user.
+   */
+  private List<String> otherAccounts() {
+    List<String> users = new ArrayList<>(List.of(h.user(), "root"));
+    String login = h.settings().loginUser();
+    if (login != null && !users.contains(login) && !login.equals(bg.user())) {
+      users.add(login);
+    }
+    return users;
+  }
+
+  /**
+   * For every other account, {@code sshd -T -C user=...} must say {@code trustedusercakeys none}.
+   * The certificate logins alone cannot show it: where a CA is trusted for every account but the
+   * same Match block keeps {@code AuthorizedPrincipalsFile none}, sshd reads that "none" as the
+   * file {@code ~/none} (OpenSSH 9.2, inside a Match block), finds no principal and refuses the
+   * certificate — until someone writes that file.
+   */
+  private void noCaForOtherAccounts(StringBuilder ev, List<String> wrong) throws Exception {
+    if (!h.hasRootShell()) {
+      ev.append("sshd -T: not readable here (no root shell, no sudo)\n");
+      return;
+    }
+    for (String u : otherAccounts()) {
+      String conn = "user=" + u + ",host=probe.example,addr=" + h.matchAddress();
+      String[] r = h.rootShell(LiveView.sshdT("/usr/sbin/sshd", conn, List.of()));
+      if (!"0".equals(r[0])) {
+        wrong.add("sshd -T -C " + conn + " failed (exit " + r[0] + ")");
+        ev.append(r[1].strip()).append('\n');
+        continue;
+      }
+      String ca = trustedUserCaKeys(r[1]);
+      ev.append("sshd -T -C user=").append(u).append(": trustedusercakeys ").append(ca);
+      ev.append('\n');
+      if (!ca.equals("none")) {
+        wrong.add("a CA is trusted for " + u + " (trustedusercakeys " + ca + ")");
+      }
+    }
+  }
+
+  /** The {@code trustedusercakeys} value(s) of {@code sshd -T} output, or "(not printed)". */
+  static String trustedUserCaKeys(String sshdT) {
+    List<String> v =
+        sshdT
+            .lines()
+            .map(String::strip)
+            .filter(l -> l.toLowerCase(java.util.Locale.ROOT).startsWith("trustedusercakeys "))
+            .map(l -> l.substring("trustedusercakeys ".length()).strip())
+            .toList();
+    return v.isEmpty() ? "(not printed)" : String.join(" | ", v);
   }
 
   private void refused(String what, Supplier<Attempt> a, StringBuilder ev, List<String> wrong)

@@ -1,5 +1,6 @@
 package dev.kiln.probe;
 
+import dev.kiln.check.LiveView;
 import dev.kiln.probe.Ssh.Attempt;
 import dev.kiln.probe.Ssh.Kind;
 import dev.kiln.spec.KilnException;
@@ -214,6 +215,21 @@ final class ProbeContext {
     } finally {
       a.close();
     }
+  }
+
+  /** Whether {@link #rootShell} can run: the target's root shell, or sudo of the admin user. */
+  boolean hasRootShell() throws Exception {
+    return t.rootExec("true").isPresent() || asAdmin("sudo -n true").exit() == 0;
+  }
+
+  /** Runs a shell command as root: the target's root shell, else sudo over SSH. Exit and output. */
+  String[] rootShell(String shell) throws Exception {
+    Optional<String[]> r = t.rootExec(shell);
+    if (r.isPresent()) {
+      return r.get();
+    }
+    Ssh.Exec e = asAdmin("sudo -n sh -c " + LiveView.quote(shell));
+    return new String[] {Integer.toString(e.exit()), e.out()};
   }
 
   /** The source address for sshd -T -C: the real one when known, else a documentation address. */

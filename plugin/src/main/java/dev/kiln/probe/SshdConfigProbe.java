@@ -4,11 +4,9 @@ import static dev.kiln.probe.ProbeContext.ROOT;
 
 import dev.kiln.check.EffectiveSshd;
 import dev.kiln.check.Finding;
-import dev.kiln.check.LiveView;
 import dev.kiln.probe.Prober.R;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * sshd's configuration on the candidate: the effective values ({@code sshd -T}) meet
@@ -98,16 +96,7 @@ final class SshdConfigProbe {
       users.add(c.settings().breakGlass().user());
     }
     users.add(ROOT);
-    LiveViewProbe.RootShell root =
-        shell -> {
-          Optional<String[]> r = t.rootExec(shell);
-          if (r.isPresent()) {
-            return r.get();
-          }
-          Ssh.Exec e = c.asAdmin("sudo -n sh -c " + LiveView.quote(shell));
-          return new String[] {Integer.toString(e.exit()), e.out()};
-        };
-    return new LiveViewProbe(root, c.settings().expected(), users, c.matchAddress()).run();
+    return new LiveViewProbe(c::rootShell, c.settings().expected(), users, c.matchAddress()).run();
   }
 
   private static String summary(String sshdT) {
