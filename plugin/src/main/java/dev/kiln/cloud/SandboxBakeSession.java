@@ -29,6 +29,11 @@ import software.amazon.awssdk.services.ec2.model.ResourceType;
  * Bakes in the local sandbox: Packer runs inside the control namespace against the emulator and
  * provisions a builder instance (overlay of the recipe's base root filesystem); its upper layer
  * becomes the registered AMI's image layer.
+ *
+ * <p>The layer waits in the session's run directory until the bake tags the image with its bake key
+ * ({@link #tagged}): only then does it enter the {@link ImageStore}, with every tag, in one step.
+ * An interrupted bake leaves nothing in the store; its run directory goes with the session (or with
+ * the next run's sweep after a SIGKILL).
  */
 final class SandboxBakeSession implements BakeSession {
   private final Sandbox sandbox;
@@ -38,6 +43,17 @@ final class SandboxBakeSession implements BakeSession {
   private final Map<String, Sandbox.Builder> builders = new HashMap<>();
   private final Map<String, String> keyPairs = new HashMap<>();
   private final Map<String, BaseRootfs> bases = new HashMap<>();
+
+  /** A built image whose layer waits (in the builder's directory) for its bake key. */
+  private record Staged(String recipe, ImageStore.Entry entry, Sandbox.Builder builder) {}
+
+  /** A copy to another region: it shares its source's layer. */
+  private record Copy(String sourceId, ImageStore.Entry entry) {}
+
+  private final Map<String, Staged> staged = new HashMap<>();
+  private final Map<String, Copy> copies = new HashMap<>();
+  private final Map<String, List<ImageStore.Entry>> waitingCopies = new HashMap<>();
+  private final AutoCloseable lease;
   private final BakeLog log;
   private int builderCount;
 
@@ -45,6 +61,8 @@ final class SandboxBakeSession implements BakeSession {
     this.sandbox = sandbox;
     this.ownsSandbox = owns;
     this.log = log;
+    // the session's shutdown hook waits for this bake to clean up while the emulator still runs
+    this.lease = sandbox.lease();
     this.clients =
         new AwsClients(
             new AwsSettings(
@@ -182,17 +200,17 @@ final class SandboxBakeSession implements BakeSession {
   }
 
   @Override
-  public void built(RecipeBundle b, String amiId, String sourceAmi, String name)
-      throws KilnException {
+  public synchronized void built(RecipeBundle b, String amiId, String sourceAmi, String name) {
     Sandbox.Builder builder = builders.remove(b.id());
     deleteKeyPair(b);
     if (builder == null) {
       return;
     }
     builder.stop();
-    sandbox
-        .images()
-        .add(
+    staged.put(
+        amiId,
+        new Staged(
+            b.id(),
             new ImageStore.Entry(
                 amiId,
                 name,
@@ -201,17 +219,27 @@ final class SandboxBakeSession implements BakeSession {
                 sourceAmi,
                 bases.get(b.id()).dir().toString(),
                 Map.of(ImageCatalog.TAG_RECIPE, b.id())),
-            builder.instance().upper());
-    builder.instance().discard();
+            builder));
   }
 
   @Override
-  public void failed(RecipeBundle b) {
+  public synchronized void failed(RecipeBundle b) {
     Sandbox.Builder builder = builders.remove(b.id());
     if (builder != null) {
       builder.stop();
       builder.instance().discard();
     }
+    staged
+        .values()
+        .removeIf(
+            s -> {
+              if (s.recipe().equals(b.id())) {
+                s.builder().instance().discard();
+                waitingCopies.remove(s.entry().id());
+                return true;
+              }
+              return false;
+            });
     deleteKeyPair(b);
   }
 
@@ -227,13 +255,16 @@ final class SandboxBakeSession implements BakeSession {
   }
 
   @Override
-  public void copied(String amiId, String copyId, String region, String name) throws KilnException {
-    var e = sandbox.images().get(amiId);
+  public synchronized void copied(String amiId, String copyId, String region, String name)
+      throws KilnException {
+    Staged s = staged.get(amiId);
+    var e = s != null ? java.util.Optional.of(s.entry()) : sandbox.images().get(amiId);
     if (e.isPresent()) {
       var src = e.get();
-      sandbox
-          .images()
-          .alias(
+      copies.put(
+          copyId,
+          new Copy(
+              amiId,
               new ImageStore.Entry(
                   copyId,
                   name,
@@ -241,14 +272,42 @@ final class SandboxBakeSession implements BakeSession {
                   src.architecture(),
                   src.sourceAmi(),
                   src.base(),
-                  src.tags()),
-              amiId);
+                  src.tags())));
     }
   }
 
+  /**
+   * The bake tagged {@code amiId} complete (bake key last): a staged image enters the store now,
+   * with these tags, and the copies waiting for it after it; an image already stored gets the tags.
+   */
   @Override
-  public void tagged(String amiId, Map<String, String> tags) throws KilnException {
-    sandbox.images().tag(amiId, tags);
+  public synchronized void tagged(String amiId, Map<String, String> tags) throws KilnException {
+    Staged s = staged.remove(amiId);
+    Copy c = copies.remove(amiId);
+    if (s != null) {
+      sandbox.images().add(withTags(s.entry(), tags), s.builder().instance().upper());
+      s.builder().instance().discard();
+      for (ImageStore.Entry copy : waitingCopies.getOrDefault(amiId, List.of())) {
+        sandbox.images().alias(copy, amiId);
+      }
+      waitingCopies.remove(amiId);
+    } else if (c != null && staged.containsKey(c.sourceId())) {
+      // the source's own bake key comes after its copies': enter together with it
+      waitingCopies
+          .computeIfAbsent(c.sourceId(), k -> new java.util.ArrayList<>())
+          .add(withTags(c.entry(), tags));
+    } else if (c != null) {
+      sandbox.images().alias(withTags(c.entry(), tags), c.sourceId());
+    } else {
+      sandbox.images().tag(amiId, tags);
+    }
+  }
+
+  private static ImageStore.Entry withTags(ImageStore.Entry e, Map<String, String> tags) {
+    Map<String, String> all = new java.util.LinkedHashMap<>(e.tags());
+    all.putAll(tags);
+    return new ImageStore.Entry(
+        e.id(), e.name(), e.region(), e.architecture(), e.sourceAmi(), e.base(), all);
   }
 
   @Override
@@ -266,8 +325,16 @@ final class SandboxBakeSession implements BakeSession {
               x.instance().discard();
             });
     builders.clear();
+    // never entered the store: the bake did not finish
+    staged.values().forEach(s -> s.builder().instance().discard());
+    staged.clear();
     ec2.values().forEach(Ec2Client::close);
     clients.close();
+    try {
+      lease.close();
+    } catch (Exception e) {
+      log.warn("sandbox lease: " + e.getMessage());
+    }
     if (ownsSandbox) {
       sandbox.close();
     }

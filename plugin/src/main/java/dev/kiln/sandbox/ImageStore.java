@@ -14,11 +14,18 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
 
 /**
  * The sandbox's images, persisted across runs: {@code <cacheDir>/images/index.json} (AMI id, name,
  * region, tags, source, base, layer) and one layer directory per AMI ({@code images/<ami>/layer},
  * the builder overlay's upper directory). The emulator's view is rebuilt from the index at start.
+ *
+ * <p>An image enters the store complete or not at all: the bake adds it ({@link #add}) only once it
+ * carries its bake key and run id, moving the layer and writing the index under the store's lock.
+ * {@link #sweep} removes what an interrupted older run left: entries without those tags, entries
+ * whose layer is gone, and layer directories the index does not name.
  */
 public final class ImageStore {
   /** One image: the layer applies on top of {@code base} (a base root filesystem directory). */
@@ -61,6 +68,9 @@ public final class ImageStore {
           t);
     }
   }
+
+  /** Tags every stored image carries (the bake key and the run id of the bake that made it). */
+  public static final List<String> REQUIRED_TAGS = List.of("kiln:bake-key", "kiln:run-id");
 
   private final Path dir;
 
@@ -161,6 +171,60 @@ public final class ImageStore {
             Files2.deleteTree(dir.resolve(id));
           }
         });
+  }
+
+  /**
+   * Removes, under the store's lock (so never a live bake's half-added image): entries without a
+   * {@link #REQUIRED_TAGS required tag} and their layers, entries whose layer is gone, directories
+   * no entry names, leftover temporary index files. One log line per removal.
+   */
+  public List<String> sweep(Consumer<String> log) throws KilnException {
+    List<String> removed = new ArrayList<>();
+    if (!Files.isDirectory(dir)) {
+      return removed;
+    }
+    withLock(
+        () -> {
+          List<Entry> keep = new ArrayList<>();
+          for (Entry e : read()) {
+            List<String> missing =
+                REQUIRED_TAGS.stream().filter(t -> !e.tags().containsKey(t)).toList();
+            if (!missing.isEmpty()) {
+              Files2.deleteTree(imageDir(e.id()));
+              removed.add(e.id());
+              log.accept(
+                  "Removed sandbox image "
+                      + e.id()
+                      + " from the store: it has no "
+                      + String.join(" or ", missing)
+                      + " tag (left by a bake that was interrupted while registering it)");
+            } else if (!Files.isDirectory(layer(e.id()))) {
+              removed.add(e.id());
+              log.accept("Removed sandbox image " + e.id() + " from the store: its layer is gone");
+            } else {
+              keep.add(e);
+            }
+          }
+          if (!removed.isEmpty()) {
+            write(keep);
+          }
+          List<Path> listed;
+          try (Stream<Path> s = Files.list(dir)) {
+            listed = s.toList();
+          }
+          for (Path p : listed) {
+            String n = String.valueOf(p.getFileName());
+            boolean named = keep.stream().anyMatch(e -> e.id().equals(n));
+            if (n.startsWith(".index-") || (Files.isDirectory(p) && !named)) {
+              Files2.deleteTree(p);
+              if (!Files.exists(p)) {
+                removed.add(n);
+                log.accept("Removed " + p + " from the sandbox image store: no image names it");
+              }
+            }
+          }
+        });
+    return removed;
   }
 
   @SuppressWarnings("unchecked")

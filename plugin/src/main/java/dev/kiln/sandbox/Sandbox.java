@@ -71,6 +71,12 @@ public final class Sandbox implements AutoCloseable {
   private final Object lock = new Object();
   private boolean closed;
 
+  /** How long the shutdown hook waits for users ({@link #lease}) to finish their own cleanup. */
+  static final java.time.Duration LEASE_GRACE = java.time.Duration.ofSeconds(60);
+
+  private final Object leaseLock = new Object();
+  private int leases;
+
   private Sandbox(Path cacheDir, String region, Consumer<String> log) {
     this.cacheDir = cacheDir;
     this.region = region;
@@ -79,7 +85,7 @@ public final class Sandbox implements AutoCloseable {
     this.runDir = cacheDir.resolve("run").resolve(runShort);
     this.images = new ImageStore(cacheDir);
     this.ledger = new Ledger(runDir.resolve("procs"));
-    this.hook = new Thread(this::close, "kiln-sandbox-shutdown");
+    this.hook = new Thread(this::shutdown, "kiln-sandbox-shutdown");
   }
 
   /** Fails unless this JVM runs as root. */
@@ -115,6 +121,7 @@ public final class Sandbox implements AutoCloseable {
       }
       StaleSweep.claim(s.runDir);
       RunLock.register(s.runShort, s.runDir);
+      List<String> dropped = s.images.sweep(l -> log.accept(l));
       s.control = s.newNamespace("ctl");
       s.emulator =
           Emulator.start(s.ledger, s.control, s.runDir.resolve("emulator"), s.catalogue(sources));
@@ -392,6 +399,46 @@ public final class Sandbox implements AutoCloseable {
         throw new KilnException("cannot bridge " + name + ": " + e.getMessage(), e);
       }
     }
+  }
+
+  /**
+   * Marks a user of the session (a bake) that cleans up through the emulator: on SIGINT/SIGTERM the
+   * JVM's shutdown hook waits (at most {@link #LEASE_GRACE}) until every lease is closed before it
+   * stops the emulator, so the user's cleanup does not meet "Connection refused".
+   */
+  public AutoCloseable lease() {
+    synchronized (leaseLock) {
+      leases++;
+    }
+    boolean[] done = {false};
+    return () -> {
+      synchronized (leaseLock) {
+        if (!done[0]) {
+          done[0] = true;
+          leases--;
+          leaseLock.notifyAll();
+        }
+      }
+    };
+  }
+
+  /** The shutdown hook: the users' cleanup first, then everything else. */
+  private void shutdown() {
+    long deadline = System.nanoTime() + LEASE_GRACE.toNanos();
+    synchronized (leaseLock) {
+      while (leases > 0 && System.nanoTime() < deadline) {
+        try {
+          leaseLock.wait(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+      }
+      if (leases > 0) {
+        log.accept("sandbox cleanup: stopping with " + leases + " user(s) still busy");
+      }
+    }
+    close();
   }
 
   /** Fails once {@link #close()} has begun: nothing may be added after it released it all. */
