@@ -200,7 +200,9 @@ final class SandboxBakeSession implements BakeSession {
   }
 
   @Override
-  public synchronized void built(RecipeBundle b, String amiId, String sourceAmi, String name) {
+  public synchronized void built(RecipeBundle b, String amiId, String sourceAmi, String name)
+      throws KilnException {
+    requireRunning(amiId);
     Sandbox.Builder builder = builders.remove(b.id());
     deleteKeyPair(b);
     if (builder == null) {
@@ -282,6 +284,7 @@ final class SandboxBakeSession implements BakeSession {
    */
   @Override
   public synchronized void tagged(String amiId, Map<String, String> tags) throws KilnException {
+    requireRunning(amiId);
     Staged s = staged.remove(amiId);
     Copy c = copies.remove(amiId);
     if (s != null) {
@@ -300,6 +303,14 @@ final class SandboxBakeSession implements BakeSession {
       sandbox.images().alias(withTags(c.entry(), tags), c.sourceId());
     } else {
       sandbox.images().tag(amiId, tags);
+    }
+  }
+
+  /** Interrupted (SIGINT, SIGTERM): the bake fails and cleans up; nothing enters the store. */
+  private void requireRunning(String amiId) throws KilnException {
+    if (sandbox.stopping()) {
+      throw new KilnException(
+          "interrupted: " + amiId + " is not stored; the bake cleans up and stops");
     }
   }
 

@@ -76,6 +76,7 @@ public final class Sandbox implements AutoCloseable {
 
   private final Object leaseLock = new Object();
   private int leases;
+  private volatile boolean stopping;
 
   private Sandbox(Path cacheDir, String region, Consumer<String> log) {
     this.cacheDir = cacheDir;
@@ -121,7 +122,7 @@ public final class Sandbox implements AutoCloseable {
       }
       StaleSweep.claim(s.runDir);
       RunLock.register(s.runShort, s.runDir);
-      List<String> dropped = s.images.sweep(l -> log.accept(l));
+      s.images.sweep(log);
       s.control = s.newNamespace("ctl");
       s.emulator =
           Emulator.start(s.ledger, s.control, s.runDir.resolve("emulator"), s.catalogue(sources));
@@ -422,8 +423,14 @@ public final class Sandbox implements AutoCloseable {
     };
   }
 
+  /** True once the JVM is shutting down (SIGINT, SIGTERM): users should fail and clean up. */
+  public boolean stopping() {
+    return stopping;
+  }
+
   /** The shutdown hook: the users' cleanup first, then everything else. */
   private void shutdown() {
+    stopping = true;
     long deadline = System.nanoTime() + LEASE_GRACE.toNanos();
     synchronized (leaseLock) {
       while (leases > 0 && System.nanoTime() < deadline) {
