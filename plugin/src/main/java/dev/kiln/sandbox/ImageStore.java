@@ -199,6 +199,7 @@ public final class ImageStore {
                       + String.join(" or ", missing)
                       + " tag (left by a bake that was interrupted while registering it)");
             } else if (!Files.isDirectory(layer(e.id()))) {
+              Files2.deleteTree(imageDir(e.id()));
               removed.add(e.id());
               log.accept("Removed sandbox image " + e.id() + " from the store: its layer is gone");
             } else {

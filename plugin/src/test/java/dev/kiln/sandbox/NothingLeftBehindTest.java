@@ -25,6 +25,8 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Killing and cleaning up as a careful operator would, each followed by a search for anything left:
@@ -62,12 +64,15 @@ class NothingLeftBehindTest {
     while ((line = r.readLine()) != null) {
       System.out.println("[child] " + line);
       lines.add(line);
-      if (line.equals(marker)) {
+      if (line.equals(marker)) { // null: to the end
         Thread t = new Thread(() -> r.lines().forEach(l -> System.out.println("[child] " + l)));
         t.setDaemon(true);
         t.start();
         return lines;
       }
+    }
+    if (marker == null && p.waitFor() == 0) {
+      return lines;
     }
     throw new AssertionError("the child exited before " + marker + " (exit " + p.waitFor() + ")");
   }
@@ -265,5 +270,105 @@ class NothingLeftBehindTest {
     assertThat(RunLock.registered(run[1])).isFalse();
     assertThat(legacy).doesNotExist();
     assertThat(live).isDirectory();
+  }
+
+  /** A cache directory of its own (image store, runs) on the user's cached bases. */
+  private Path ownCache(String name) throws IOException {
+    Path userBase = SandboxSettings.defaultCacheDir().resolve("base");
+    Path cache = tmp.resolve(name);
+    Files.createDirectories(cache);
+    Files.createSymbolicLink(cache.resolve("base"), userBase);
+    return cache;
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"INT", "TERM", "KILL"})
+  void aSignalRightAfterPackerBuiltLeavesNoStoreEntryAndNoRun(String signal) throws Exception {
+    SandboxPipelineTest.assumeSandbox();
+    Path cache = ownCache("cache-" + signal);
+    // a complete bake first: the store is not empty, and what is in it stays
+    Process first = plainChild("bake", tmp.resolve("out-first").toString(), cache.toString());
+    List<String> firstOut = await(first, null);
+    String kept =
+        firstOut.stream()
+            .filter(l -> l.startsWith("BAKED "))
+            .findFirst()
+            .orElseThrow()
+            .substring("BAKED ".length());
+    ImageStore store = new ImageStore(cache);
+    assertThat(store.get(kept)).isPresent();
+
+    Process bake = plainChild("bake", tmp.resolve("out").toString(), cache.toString());
+    BufferedReader r =
+        new BufferedReader(new InputStreamReader(bake.getInputStream(), StandardCharsets.UTF_8));
+    List<String> out = new ArrayList<>();
+    String ami = null;
+    Path runDir = null;
+    String line;
+    while ((line = r.readLine()) != null) {
+      System.out.println("[child] " + line);
+      out.add(line);
+      Matcher m = Pattern.compile("Packer built (ami-[0-9a-f]+)").matcher(line);
+      if (m.find()) {
+        ami = m.group(1);
+        runDir = ownedRunDir(cache, bake.pid());
+        new ProcessBuilder("kill", "-" + signal, Long.toString(bake.pid())).start().waitFor();
+        break;
+      }
+    }
+    assertThat(ami).as("Packer built").isNotNull();
+    Traces t = Traces.of(runDir.resolve("procs"), runDir);
+    r.lines()
+        .forEach(
+            l -> {
+              System.out.println("[child] " + l);
+              out.add(l);
+            });
+    assertThat(bake.waitFor(120, TimeUnit.SECONDS)).isTrue();
+    assertThat(out)
+        .noneMatch(l -> l.contains("Connection refused"))
+        .noneMatch(l -> l.startsWith("BAKED"));
+    if (signal.equals("KILL")) {
+      // what the next bake's sweeps do first
+      System.out.println("swept " + StaleSweep.sweep(cache));
+    }
+    List<String> log = new ArrayList<>();
+    store.sweep(log::add);
+    assertThat(log).isEmpty(); // nothing incomplete ever entered the store
+    assertThat(store.get(ami)).isEmpty();
+    assertThat(store.dir().resolve(ami)).doesNotExist();
+    assertThat(store.list()).extracting(ImageStore.Entry::id).containsExactly(kept);
+    assertThat(store.list()).allMatch(e -> e.tags().keySet().containsAll(ImageStore.REQUIRED_TAGS));
+    assertThat(t.left()).isEmpty();
+    try (Stream<Path> s = Files.list(cache.resolve("run"))) {
+      assertThat(s.toList()).isEmpty();
+    }
+  }
+
+  /** The run directory whose owner file names {@code pid}. */
+  private static Path ownedRunDir(Path cache, long pid) throws IOException {
+    try (Stream<Path> s = Files.list(cache.resolve("run"))) {
+      for (Path d : s.toList()) {
+        Path owner = StaleSweep.ownerFile(d);
+        if (Files.isRegularFile(owner) && Files.readString(owner).startsWith(pid + " ")) {
+          return d;
+        }
+      }
+    }
+    throw new AssertionError("no run directory of " + pid);
+  }
+
+  /** A child JVM in the host's mount namespace. */
+  private static Process plainChild(String... args) throws IOException {
+    String java = ProcessHandle.current().info().command().orElse("java");
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                java,
+                "-cp",
+                System.getProperty("java.class.path"),
+                SandboxChildMain.class.getName()));
+    cmd.addAll(List.of(args));
+    return new ProcessBuilder(cmd).redirectErrorStream(true).start();
   }
 }

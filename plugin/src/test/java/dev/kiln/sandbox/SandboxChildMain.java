@@ -57,6 +57,26 @@ public final class SandboxChildMain {
         System.out.flush();
         Thread.sleep(600_000);
       }
+      case "bake" -> {
+        // a real bake of the debian-12 bundle whose provisioning is a no-op: what matters here is
+        // what happens around "Packer built", not the hardening
+        Path out = Path.of(a[1]);
+        dev.kiln.spec.KilnSpec spec =
+            dev.kiln.spec.KilnSpec.parse(
+                Map.of("recipes", "debian-12", "outputDir", out.toString()), out);
+        new dev.kiln.render.Renderer(spec.templatesDir()).renderAll(spec, "0.1.0-test");
+        Files.writeString(
+            out.resolve("debian-12/packer/provision.sh"),
+            "#!/bin/sh\necho kiln-test: provisioning skipped\n");
+        dev.kiln.bake.BakeResult r =
+            new dev.kiln.bake.Bakery()
+                .bake(
+                    dev.kiln.bake.BakeRequest.of(out, List.of("debian-12"), "sandbox", "0.1.0-test")
+                        .withSandboxCacheDir(Path.of(a[2]))
+                        .withForce(true),
+                    dev.kiln.bake.BakeLog.of(System.out::println));
+        System.out.println("BAKED " + r.primaryAmiId().orElseThrow());
+      }
       default -> throw new IllegalArgumentException(a[0]);
     }
     System.out.flush();
