@@ -146,7 +146,7 @@ public final class Ledger {
     return entries().stream().filter(e -> !members(e, table).isEmpty()).toList();
   }
 
-  /** The outcome of {@link #stopAll}: what was seen gone, and what still runs. */
+  /** The outcome of {@link #stopAll}: what ran and was seen gone, and what still runs. */
   public record Stopped(List<Entry> gone, List<Entry> survivors) {}
 
   /**
@@ -154,7 +154,15 @@ public final class Ledger {
    * is reported gone (and its file deleted) only after none of its processes runs.
    */
   public Stopped stopAll(Duration grace) {
-    List<Entry> all = entries();
+    List<ProcStat> before = ProcStat.all();
+    List<Entry> recorded = entries();
+    // entries whose processes are gone already need no report, only their files removed
+    for (Entry e : recorded) {
+      if (members(e, before).isEmpty()) {
+        deleteEntry(e);
+      }
+    }
+    List<Entry> all = recorded.stream().filter(e -> !members(e, before).isEmpty()).toList();
     for (Entry e : all) {
       signal(e, "TERM");
     }
@@ -175,16 +183,20 @@ public final class Ledger {
     for (Entry e : all) {
       if (members(e, table).isEmpty()) {
         gone.add(e);
-        try {
-          Files.deleteIfExists(dir.resolve(e.name() + ".pid"));
-        } catch (IOException x) {
-          // a stale entry is harmless: its start time no longer matches anything
-        }
+        deleteEntry(e);
       } else {
         survivors.add(e);
       }
     }
     return new Stopped(gone, survivors);
+  }
+
+  private void deleteEntry(Entry e) {
+    try {
+      Files.deleteIfExists(dir.resolve(e.name() + ".pid"));
+    } catch (IOException x) {
+      // a stale entry is harmless: its start time no longer matches anything
+    }
   }
 
   private static void signal(Entry e, String sig) {

@@ -475,7 +475,7 @@ public final class Sandbox implements AutoCloseable {
       }
       Ledger.Stopped left = ledger.stopAll(java.time.Duration.ofSeconds(3));
       if (!left.gone().isEmpty()) {
-        log.accept("sandbox cleanup: stopped " + left.gone());
+        log.accept("sandbox cleanup: stopped what was still running: " + left.gone());
       }
       if (!left.survivors().isEmpty()) {
         log.accept(
