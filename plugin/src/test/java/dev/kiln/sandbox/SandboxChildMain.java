@@ -48,10 +48,13 @@ public final class SandboxChildMain {
         BaseRootfs base = BaseRootfsTest.forRecipe("debian-12");
         base.ensure(System.out::println);
         s.startBuilder(base, List.of(), List.of(), "b1");
-        Procs.start(
-            s.track("packer-standin", s.control().exec(List.of("sleep", "600"))),
-            s.runDir().resolve("packer.log"),
-            Map.of());
+        // as Packer's prefix does (Sandbox#track), waiting until it is on record
+        s.ledger()
+            .start(
+                "packer-standin",
+                s.control().exec(List.of("sleep", "600")),
+                s.runDir().resolve("packer.log"),
+                Map.of());
         System.out.println("RUN " + s.runShort() + " " + s.runDir());
         System.out.println("READY");
         System.out.flush();
