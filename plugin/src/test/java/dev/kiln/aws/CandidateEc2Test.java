@@ -65,17 +65,20 @@ class CandidateEc2Test {
     pb.environment().put("MOTO_EC2_LOAD_DEFAULT_AMIS", "false");
     moto = pb.start();
     endpoint = URI.create("http://127.0.0.1:" + port);
-    for (int i = 0; i < 200; i++) {
+    // moto's start takes seconds on an idle machine and far longer on a loaded one: wait for it
+    // (bounded), or fail here rather than with "Connection refused" in the tests.
+    long until = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+    boolean up = false;
+    while (!up && System.nanoTime() < until && moto.isAlive()) {
       try {
         HttpURLConnection c =
             (HttpURLConnection) endpoint.resolve("/moto-api/").toURL().openConnection();
-        if (c.getResponseCode() == 200) {
-          break;
-        }
+        up = c.getResponseCode() == 200;
       } catch (java.io.IOException e) {
-        Thread.sleep(50);
+        Thread.sleep(100);
       }
     }
+    assertThat(up).as("moto_server answers on " + endpoint).isTrue();
     clients = new AwsClients(new AwsSettings(null, "us-east-1", endpoint, "AKIATEST", "secret"));
     ec2 = clients.ec2("us-east-1");
   }
