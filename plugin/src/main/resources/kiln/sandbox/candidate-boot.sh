@@ -4,7 +4,8 @@
 # `ssh-keygen -A` (first-boot host keys). Everything written here lands in the instance's upper
 # layer, never in the image layer.
 #
-#   /run/kiln/boot.env      KILN_EMULATOR (http://ADDR:PORT of the AWS API emulator), KILN_REGION
+#   /run/kiln/boot.env      KILN_EMULATOR (http://ADDR:PORT of the AWS API emulator), KILN_REGION,
+#                           KILN_EXEMPT_SOURCES (verify's user and probe addresses, comma-separated)
 #   /run/kiln/*.local       the sandbox-only fail2ban jail and filter
 #   /run/kiln/sshd.argv     sshd's command line as the image's systemd unit would start it (its
 #                           ExecStart after the unit's drop-ins), one argument per line
@@ -43,6 +44,17 @@ install -m 0644 /run/kiln/kiln-sandbox-sshd.conf /etc/fail2ban/filter.d/kiln-san
 install -m 0644 /run/kiln/zz-kiln-sandbox.local /etc/fail2ban/jail.d/zz-kiln-sandbox.local
 : > /var/log/sshd.log
 touch /var/log/fail2ban.log
+
+# Sandbox only: OpenSSH >= 9.8 refuses a source on its own once it has collected enough penalty
+# (PerSourcePenalties: failed authentications, connections that never authenticate). Verify's own
+# sources, `user` (logins, ssh-audit) and `probe` (the logins meant to fail), are exempt, as fail2ban
+# ignores `probe` at run time; the `attacker` source never is. Older sshd has no such keyword.
+if /usr/sbin/sshd -T 2>/dev/null | grep -q '^persourcepenalties '; then
+  printf '%s\n' '# Kiln sandbox only (instance upper layer): verify'"'"'s user and probe sources.' \
+    "PerSourcePenaltyExemptList $KILN_EXEMPT_SOURCES" > /etc/ssh/sshd_config.d/zz-kiln-sandbox.conf
+  chmod 0600 /etc/ssh/sshd_config.d/zz-kiln-sandbox.conf
+  log "sshd penalties: exempt $KILN_EXEMPT_SOURCES"
+fi
 
 # kiln-sync-users.service: IAM users of the authorized groups become local users.
 if [ -x /usr/libexec/kiln/sync-users ]; then

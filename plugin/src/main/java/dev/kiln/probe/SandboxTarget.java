@@ -113,11 +113,26 @@ public final class SandboxTarget implements Target {
 
   @Override
   public Optional<String> firewall() throws KilnException {
+    // The candidate's own nft reads its ruleset: the host's may be older than the one fail2ban
+    // wrote it with (Debian 12's nft 1.0.6 crashes listing trixie's nft 1.1.3 f2b-table, and the
+    // ban looked absent). The host's nft only where the image has none.
     Procs.Result r =
-        CandidateSandbox.execNetns(
-            CandidateSandbox.vmNamespace(state),
-            List.of("nft", "list", "ruleset"),
+        CandidateSandbox.exec(
+            state,
+            "if command -v nft >/dev/null; then nft list ruleset; else echo 'no nft' >&2; exit 127;"
+                + " fi",
             Duration.ofSeconds(10));
+    if (r.exitCode() == 127) {
+      r =
+          CandidateSandbox.execNetns(
+              CandidateSandbox.vmNamespace(state),
+              List.of("nft", "list", "ruleset"),
+              Duration.ofSeconds(10));
+    }
+    if (!r.ok()) {
+      throw new KilnException(
+          "nft list ruleset failed in the candidate (exit " + r.exitCode() + "): " + r.output());
+    }
     return Optional.of(r.output());
   }
 

@@ -223,6 +223,10 @@ public final class CandidateSandbox {
               + Emulator.PORT
               + "\nKILN_REGION="
               + region
+              + "\nKILN_EXEMPT_SOURCES="
+              + SOURCES.get("user")
+              + ","
+              + SOURCES.get("probe")
               + "\n",
           StandardCharsets.UTF_8);
       List<Path> layers = List.of(store.layer(amiId), Path.of(image.base()));
