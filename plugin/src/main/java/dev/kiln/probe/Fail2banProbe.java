@@ -80,12 +80,24 @@ final class Fail2banProbe {
                 : "refused after " + banAt + " ms (" + lastBanner + ")")
         .append('\n');
     Optional<String> fw = t.firewall();
+    // OpenSSH >= 9.8 refuses the attacker on its own (PerSourcePenalties), possibly before
+    // fail2ban's ban lands: the refusal alone proves nothing, the ban must reach the firewall
+    // within the same timeout.
+    while (banAt >= 0
+        && fw.isPresent()
+        && !fw.get().contains(attacker)
+        && (System.nanoTime() - t0) / 1_000_000 < wait) {
+      Retry.sleep(500);
+      fw = t.firewall();
+    }
     boolean inFirewall = fw.map(s -> s.contains(attacker)).orElse(false);
     ev.append("nft list ruleset mentions ")
         .append(attacker)
         .append(": ")
         .append(inFirewall)
-        .append('\n');
+        .append(" (after ")
+        .append((System.nanoTime() - t0) / 1_000_000)
+        .append(" ms)\n");
     fw.ifPresent(
         s ->
             s.lines()

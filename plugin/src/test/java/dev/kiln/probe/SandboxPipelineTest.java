@@ -34,12 +34,12 @@ import org.junit.jupiter.api.io.TempDir;
 import org.w3c.dom.Document;
 
 /**
- * The whole pipeline in the sandbox cloud, as root: render debian-12 ({@link Renderer}), bake it
- * ({@link Bakery}: Packer against the emulator, builder instance on the debootstrap base), launch a
- * candidate ({@link Launcher}), verify it ({@link Verifier}: every control passes, report written),
- * terminate it (nothing left: namespaces, mounts, processes, directory). Then an image baked wrong
- * on purpose (a template override with {@code PermitRootLogin yes}) must fail verify, naming the
- * control.
+ * The whole pipeline in the sandbox cloud, as root: render debian-12 and debian-13 ({@link
+ * Renderer}), bake them ({@link Bakery}: Packer against the emulator, builder instance on the
+ * debootstrap base), launch a candidate ({@link Launcher}), verify it ({@link Verifier}: every
+ * control passes, report written), terminate it (nothing left: namespaces, mounts, processes,
+ * directory). Then an image baked wrong on purpose (a template override with {@code PermitRootLogin
+ * yes}) must fail verify, naming the control.
  *
  * <p>Images are cached by bake key in the user's sandbox cache, so a second run reuses them.
  */
@@ -122,60 +122,91 @@ public class SandboxPipelineTest {
     return r.primaryAmiId().orElseThrow();
   }
 
+  /** The controls of a sandbox verify, in the order they run. */
+  static final List<String> CONTROL_IDS =
+      List.of(
+          "iam-key-login",
+          "sudo-group-only",
+          "sshd-effective-config",
+          "sshd-live-view",
+          "root-password-locked",
+          "host-keys-unique",
+          "root-login-refused",
+          "password-auth-refused",
+          "iam-key-inactive",
+          "iam-key-deleted",
+          "iam-group-removal",
+          "fail2ban-ban",
+          "ssh-audit",
+          "break-glass-login");
+
+  /**
+   * One build, two recipes: debian-12 (OpenSSH 9.2) and debian-13 (OpenSSH 10.0, fail2ban 1.1, nft
+   * 1.1) are baked, a candidate of each is launched, both are verified into one report (a section
+   * and a JUnit suite each) and terminated. Before debian-13's fixes its fail2ban-ban failed (the
+   * host's nft could not read the candidate's ruleset) and so did break-glass-login (sshd's own
+   * per-source penalties refused verify's sources).
+   */
   @Test
-  void hardenedImagePassesEveryControlAndTerminateLeavesNothing() throws Exception {
+  void twoRecipesPassEveryControlAndTerminateLeavesNothing() throws Exception {
     assumeSandbox();
     Path out = tmp.resolve("target/kiln");
-    KilnSpec spec = KilnSpec.parse(config(out, null), tmp);
-    String ami = bake(spec);
+    Map<String, String> raw = config(out, null);
+    raw.put("recipes", "debian-12,debian-13");
+    KilnSpec spec = KilnSpec.parse(raw, tmp);
+    Map<String, String> amis = bakeAll(spec);
+    assertThat(amis.keySet()).containsExactly("debian-12", "debian-13");
 
-    Launched l =
+    List<Launched> launched =
         new Launcher()
-            .launch(
+            .launchAll(
                 LaunchRequest.sandbox(out, null, SandboxSettings.defaultCacheDir()),
+                null,
                 System.out::println);
-    assertThat(l.amiId()).isEqualTo(ami);
-    assertThat(l.host()).isEqualTo("127.0.0.1");
-    Properties p = new Properties();
-    try (InputStream in = Files.newInputStream(out.resolve(Launcher.PROPERTIES))) {
-      p.load(in);
+    assertThat(launched).extracting(Launched::recipe).containsExactly("debian-12", "debian-13");
+    List<CandidateSandbox.State> states = new java.util.ArrayList<>();
+    for (Path rec : Launcher.records(out)) {
+      states.add(stateOf(rec));
     }
-    assertThat(p.getProperty("kiln.instance.id")).isEqualTo(l.instanceId()).startsWith("i-");
-    assertThat(p.getProperty("kiln.instance.port")).isEqualTo(Integer.toString(l.port()));
-    CandidateSandbox.State state = stateOf(out);
+    assertThat(states).hasSize(2);
     try {
-      assertThat(CandidateSandbox.banner(l.port()))
-          .startsWith("SSH-2.0-OpenSSH_" + spec.recipes().get(0).opensshVersion());
-      // the sandbox-only jail override is in the instance's upper layer, not in the image layer
-      assertThat(state.dir.resolve("vm/upper/etc/fail2ban/jail.d/zz-kiln-sandbox.local")).exists();
-      assertThat(
-              SandboxSettings.defaultCacheDir()
-                  .resolve("images")
-                  .resolve(ami)
-                  .resolve("layer/etc/fail2ban/jail.d/zz-kiln-sandbox.local"))
-          .doesNotExist();
-
-      scannersReadingFilesSeeTheHardenedValues(state);
+      for (Launched l : launched) {
+        assertThat(l.amiId()).isEqualTo(amis.get(l.recipe()));
+        assertThat(l.host()).isEqualTo("127.0.0.1");
+        Properties p = new Properties();
+        try (InputStream in =
+            Files.newInputStream(
+                out.resolve(Launcher.RECORDS_DIR).resolve(l.recipe() + ".properties"))) {
+          p.load(in);
+        }
+        assertThat(p.getProperty("kiln.instance.id")).isEqualTo(l.instanceId()).startsWith("i-");
+        assertThat(p.getProperty("kiln.instance.port")).isEqualTo(Integer.toString(l.port()));
+        String openssh =
+            spec.recipes().stream()
+                .filter(r -> r.id().equals(l.recipe()))
+                .findFirst()
+                .orElseThrow()
+                .opensshVersion();
+        assertThat(CandidateSandbox.banner(l.port())).startsWith("SSH-2.0-OpenSSH_" + openssh);
+      }
+      for (CandidateSandbox.State state : states) {
+        // the sandbox-only jail override is in the instance's upper layer, not in the image layer
+        assertThat(state.dir.resolve("vm/upper/etc/fail2ban/jail.d/zz-kiln-sandbox.local"))
+            .exists();
+        assertThat(
+                SandboxSettings.defaultCacheDir()
+                    .resolve("images")
+                    .resolve(state.amiId)
+                    .resolve("layer/etc/fail2ban/jail.d/zz-kiln-sandbox.local"))
+            .doesNotExist();
+        scannersReadingFilesSeeTheHardenedValues(state);
+      }
 
       Verifier.Result r =
           Verifier.verify(out, spec, null, null, breakGlassCa(), System.out::println);
-      assertThat(r.controls())
-          .extracting(Control::id)
-          .containsExactly(
-              "iam-key-login",
-              "sudo-group-only",
-              "sshd-effective-config",
-              "sshd-live-view",
-              "root-password-locked",
-              "host-keys-unique",
-              "root-login-refused",
-              "password-auth-refused",
-              "iam-key-inactive",
-              "iam-key-deleted",
-              "iam-group-removal",
-              "fail2ban-ban",
-              "ssh-audit",
-              "break-glass-login");
+      List<String> twice = new java.util.ArrayList<>(CONTROL_IDS);
+      twice.addAll(CONTROL_IDS);
+      assertThat(r.controls()).extracting(Control::id).containsExactlyElementsOf(twice);
       assertThat(r.controls())
           .allSatisfy(
               c ->
@@ -183,46 +214,76 @@ public class SandboxPipelineTest {
                       .as(c.id() + ": " + c.observed())
                       .isEqualTo(Control.Outcome.PASS));
 
-      // The hostile files every sandbox builder gets (HostileFiles) are in the image: the userdb
-      // drop-in neutralised, Instance Connect's -o drop-in on the live daemon, which Kiln's Match
-      // all block overrides (sshd-live-view passed with those options in its evidence).
-      Path layer =
-          SandboxSettings.defaultCacheDir().resolve("images").resolve(ami).resolve("layer");
-      assertThat(Files.readString(layer.resolve("etc/ssh/sshd_config.d/20-systemd-userdb.conf")))
-          .contains("# kiln: aligned with 00-kiln-hardening.conf")
-          .contains("AuthorizedKeysCommand /usr/libexec/kiln/authorized-keys %u %f")
-          .doesNotContain("userdbctl ssh-authorized-keys %u\n");
-      assertThat(layer.resolve("usr/lib/systemd/system/ssh.service.d/ec2-instance-connect.conf"))
-          .exists();
+      for (String recipe : amis.keySet()) {
+        // The hostile files every sandbox builder gets (HostileFiles) are in the image: the
+        // userdb drop-in neutralised, Instance Connect's -o drop-in on the live daemon, which
+        // Kiln's Match all block overrides (sshd-live-view passed with those options).
+        Path layer =
+            SandboxSettings.defaultCacheDir()
+                .resolve("images")
+                .resolve(amis.get(recipe))
+                .resolve("layer");
+        assertThat(Files.readString(layer.resolve("etc/ssh/sshd_config.d/20-systemd-userdb.conf")))
+            .as(recipe)
+            .contains("# kiln: aligned with 00-kiln-hardening.conf")
+            .contains("AuthorizedKeysCommand /usr/libexec/kiln/authorized-keys %u %f")
+            .doesNotContain("userdbctl ssh-authorized-keys %u\n");
+        assertThat(layer.resolve("usr/lib/systemd/system/ssh.service.d/ec2-instance-connect.conf"))
+            .exists();
+        Document junit =
+            DocumentBuilderFactory.newInstance()
+                .newDocumentBuilder()
+                .parse(r.reportDir().resolve(Report.junitName(recipe, true)).toFile());
+        assertThat(junit.getDocumentElement().getAttribute("name"))
+            .isEqualTo("kiln-hardening." + recipe);
+        assertThat(junit.getElementsByTagName("testcase").getLength()).isEqualTo(14);
+        assertThat(junit.getElementsByTagName("failure").getLength()).isZero();
+      }
       assertThat(
               r.controls().stream()
                   .filter(c -> c.id().equals("sshd-live-view"))
-                  .findFirst()
-                  .orElseThrow()
-                  .evidence())
-          .contains(
-              "running daemon: /usr/sbin/sshd -D -o \"AuthorizedKeysCommand /usr/share/"
-                  + "ec2-instance-connect/eic_run_authorized_keys %u %f\"");
-      Document junit =
-          DocumentBuilderFactory.newInstance()
-              .newDocumentBuilder()
-              .parse(r.reportDir().resolve(Report.JUNIT).toFile());
-      assertThat(junit.getElementsByTagName("testcase").getLength()).isEqualTo(14);
-      assertThat(junit.getElementsByTagName("failure").getLength()).isZero();
+                  .map(Control::evidence))
+          .allMatch(
+              e ->
+                  e.contains(
+                      "running daemon: /usr/sbin/sshd -D -o \"AuthorizedKeysCommand /usr/share/"
+                          + "ec2-instance-connect/eic_run_authorized_keys %u %f\""));
+      assertThat(r.reportDir().resolve(Report.JUNIT)).doesNotExist();
       String html = Files.readString(r.reportDir().resolve(Report.HTML), StandardCharsets.UTF_8);
       assertThat(html)
-          .contains("fail2ban-ban")
+          .contains("<section id=\"recipe-debian-12\">", "<section id=\"recipe-debian-13\">")
+          .contains("debian-13-fail2ban-ban")
           .doesNotContain("<script", "<link", "src=", "url(", "@import");
     } finally {
       List<String> removed = Launcher.terminate(out, System.out::println);
-      assertThat(removed).anyMatch(x -> x.startsWith("namespace kilnc-" + state.shortId + "-vm"));
+      for (CandidateSandbox.State state : states) {
+        assertThat(removed).anyMatch(x -> x.startsWith("namespace kilnc-" + state.shortId + "-vm"));
+      }
     }
-    assertThat(CandidateSandbox.leftovers(state)).isEmpty();
-    assertThat(Netns.list()).noneMatch(n -> n.startsWith("kilnc-" + state.shortId));
-    assertThat(Files.readString(Path.of("/proc/mounts"))).doesNotContain(state.dir.toString());
-    assertThat(out.resolve(Launcher.PROPERTIES)).doesNotExist();
+    for (CandidateSandbox.State state : states) {
+      assertThat(CandidateSandbox.leftovers(state)).isEmpty();
+      assertThat(Netns.list()).noneMatch(n -> n.startsWith("kilnc-" + state.shortId));
+      assertThat(Files.readString(Path.of("/proc/mounts"))).doesNotContain(state.dir.toString());
+    }
+    assertThat(Launcher.runningAll(out)).isEmpty();
+    assertThat(out.resolve(Launcher.RECORDS_DIR).resolve("debian-13.properties")).doesNotExist();
     // idempotent
     assertThat(Launcher.terminate(out, System.out::println)).isEmpty();
+  }
+
+  /** Renders and bakes every recipe of {@code spec}; recipe → AMI. */
+  static Map<String, String> bakeAll(KilnSpec spec) throws Exception {
+    new Renderer(spec.templatesDir()).renderAll(spec, "0.1.0-test");
+    List<String> ids = spec.recipes().stream().map(r -> r.id()).toList();
+    BakeResult r =
+        new Bakery()
+            .bake(
+                BakeRequest.of(spec.outputDir(), ids, "sandbox", "0.1.0-test")
+                    .withSandboxCacheDir(SandboxSettings.defaultCacheDir()),
+                LOG);
+    Map<String, String> out = new LinkedHashMap<>();
+    r.images().forEach(i -> out.putIfAbsent(i.recipe(), i.amiId()));
+    return out;
   }
 
   /** CIS SSH keywords and the values Kiln's defaults give them (docs/hardening.md). */
@@ -321,7 +382,9 @@ public class SandboxPipelineTest {
     assertThat(CandidateSandbox.leftovers(state)).isEmpty();
   }
 
-  static CandidateSandbox.State stateOf(Path out) throws KilnException {
-    return Candidate.read(out.resolve(Launcher.RECORD)).orElseThrow().sandbox();
+  /** The sandbox state of the candidate {@code out/instance.json}, or a record file, names. */
+  static CandidateSandbox.State stateOf(Path outOrRecord) throws KilnException {
+    Path file = Files.isDirectory(outOrRecord) ? outOrRecord.resolve(Launcher.RECORD) : outOrRecord;
+    return Candidate.read(file).orElseThrow().sandbox();
   }
 }
