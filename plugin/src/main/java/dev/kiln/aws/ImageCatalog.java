@@ -434,7 +434,7 @@ public final class ImageCatalog {
                 "Keeping " + i.imageId() + ": used by an instance or a launch template version");
           } else if (published.containsKey(i.imageId())) {
             used.add(i.imageId());
-            log.accept("Keeping " + i.imageId() + ": published — " + published.get(i.imageId()));
+            log.accept("Keeping " + i.imageId() + ": " + published.get(i.imageId()));
           } else {
             removed.add(i.imageId());
             log.accept(

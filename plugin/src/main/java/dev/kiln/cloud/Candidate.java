@@ -21,6 +21,8 @@ import java.util.Optional;
  * @param keep {@code -Dkiln.launch.keep}: the candidate outlives the build
  * @param project the output directory of the project that launched it (terminate after {@code mvn
  *     clean} finds the project's candidates by it)
+ * @param record the project's record of it ({@code target/kiln/instance.json})
+ * @param cacheRecord its copy under the cache directory ({@link CandidateRecords})
  * @param sandboxCacheDir sandbox only: the cache its image came from
  * @param sandbox sandbox only: its namespaces, listeners and directory
  * @param aws AWS only: the endpoint and what was created there
@@ -35,6 +37,8 @@ public record Candidate(
     String state,
     boolean keep,
     String project,
+    String record,
+    String cacheRecord,
     String launchedAt,
     String instanceId,
     String host,
@@ -73,6 +77,8 @@ public record Candidate(
         LAUNCHING,
         keep,
         project == null ? null : project.toAbsolutePath().normalize().toString(),
+        null,
+        null,
         Instant.now().toString(),
         null,
         null,
@@ -109,6 +115,8 @@ public record Candidate(
         state,
         keep,
         project,
+        record,
+        cacheRecord,
         launchedAt,
         s.instanceId,
         host,
@@ -129,6 +137,8 @@ public record Candidate(
         state,
         keep,
         project,
+        record,
+        cacheRecord,
         launchedAt,
         a.instanceId() != null ? a.instanceId() : instanceId,
         host,
@@ -150,6 +160,31 @@ public record Candidate(
         newState,
         keep,
         project,
+        record,
+        cacheRecord,
+        launchedAt,
+        instanceId,
+        host,
+        port,
+        sandboxCacheDir,
+        sandbox,
+        aws,
+        terminatedAt,
+        removed);
+  }
+
+  /** Recorded in {@code record} and, as a copy, in {@code cacheRecord}. */
+  public Candidate recordedIn(Path record, Path cacheRecord) {
+    return new Candidate(
+        cloud,
+        amiId,
+        recipe,
+        runId,
+        state,
+        keep,
+        project,
+        record.toAbsolutePath().normalize().toString(),
+        cacheRecord == null ? null : cacheRecord.toString(),
         launchedAt,
         instanceId,
         host,
@@ -171,6 +206,8 @@ public record Candidate(
         TERMINATED,
         keep,
         project,
+        record,
+        cacheRecord,
         launchedAt,
         instanceId,
         host,

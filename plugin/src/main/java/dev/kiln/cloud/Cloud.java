@@ -81,6 +81,14 @@ public sealed interface Cloud permits AwsCloud, SandboxCloud {
       Consumer<String> log)
       throws KilnException;
 
+  /**
+   * Images that candidates outside the cloud's own instance list run (image → which candidate),
+   * which prune must keep: the sandbox's candidates; on AWS, instances are in the catalogue's view.
+   */
+  default Map<String, String> imagesInUse() throws KilnException {
+    return Map.of();
+  }
+
   /** The cloud's API (SSM, EC2, Auto Scaling): AWS, or the sandbox's emulator. */
   Api api(Consumer<String> log) throws KilnException;
 

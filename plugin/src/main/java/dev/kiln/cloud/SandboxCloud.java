@@ -214,6 +214,32 @@ public final class SandboxCloud implements Cloud {
     }
   }
 
+  /** Images of the candidates recorded under the cache directory whose directory still exists. */
+  @Override
+  public Map<String, String> imagesInUse() throws KilnException {
+    Map<String, String> out = new java.util.LinkedHashMap<>();
+    for (CandidateRecords.Entry e : new CandidateRecords(cacheDir).live()) {
+      Candidate c = e.candidate();
+      boolean there =
+          c.sandbox() != null
+              && c.sandbox().dir != null
+              && java.nio.file.Files.exists(c.sandbox().dir);
+      if (c.amiId() != null && name().equals(c.cloud()) && there) {
+        out.merge(
+            c.amiId(),
+            "in use by candidate "
+                + c.instanceId()
+                + " ("
+                + (c.keep() ? "kept" : c.state())
+                + ", launched by "
+                + c.project()
+                + ")",
+            (a, b) -> a + "; " + b);
+      }
+    }
+    return out;
+  }
+
   @Override
   public Api api(Consumer<String> log) throws KilnException {
     Sandbox s = Sandbox.open(cacheDir, region, List.of(), log);

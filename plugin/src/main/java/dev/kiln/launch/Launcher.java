@@ -1,6 +1,7 @@
 package dev.kiln.launch;
 
 import dev.kiln.cloud.Candidate;
+import dev.kiln.cloud.CandidateRecords;
 import dev.kiln.cloud.Cloud;
 import dev.kiln.cloud.Clouds;
 import dev.kiln.render.AtomicFile;
@@ -10,7 +11,6 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -49,7 +49,7 @@ public final class Launcher {
     void await(String host, int port, Duration timeout, Consumer<String> log) throws KilnException;
   }
 
-  private static final Set<Path> HOOKED = ConcurrentHashMap.newKeySet();
+  static final Set<Path> HOOKED = ConcurrentHashMap.newKeySet();
   private final BannerWait bannerWait;
 
   public Launcher() {
@@ -155,7 +155,8 @@ public final class Launcher {
         req.runId() != null ? req.runId() : "kiln-" + UUID.randomUUID().toString().substring(0, 8);
     String recipe = recipeOf(bake, ami);
     Candidate start =
-        Candidate.launching(cloud.name(), ami, recipe, runId, req.keep(), req.outputDir());
+        Candidate.launching(cloud.name(), ami, recipe, runId, req.keep(), req.outputDir())
+            .recordedIn(record, CandidateRecords.of(req.cloudSettings()).copyOf(record));
     log.accept(
         "Launching a candidate of "
             + ami
@@ -169,10 +170,10 @@ public final class Launcher {
     try {
       c = cloud.launch(req, start, x -> writeQuietly(record, x), bannerWait, log);
     } catch (KilnException | RuntimeException e) {
-      terminateRecord(record, log);
+      Termination.terminateRecord(record, log);
       throw e;
     }
-    c.write(record);
+    CandidateRecords.save(record, c);
     Launched l =
         new Launched(
             cloud.name(),
@@ -212,80 +213,11 @@ public final class Launcher {
   }
 
   /**
-   * Removes every candidate recorded ({@link #RECORD} and {@code instances/*.json}); returns what
-   * was removed. Idempotent.
+   * Removes every candidate recorded ({@link #RECORD} and {@code instances/*.json}), and those of
+   * this project that only the cache directory still records; returns what was removed. Idempotent.
    */
   public static List<String> terminate(Path outputDir, Consumer<String> log) throws KilnException {
-    List<Path> records = records(outputDir);
-    List<String> removed = new ArrayList<>();
-    boolean any = false;
-    for (Path record : records) {
-      Optional<Candidate> c = Candidate.read(record);
-      if (c.isPresent() && !c.get().isTerminated()) {
-        any = true;
-        removed.addAll(terminate(record, c.get(), log));
-      }
-    }
-    if (!any) {
-      Path record = outputDir.resolve(RECORD);
-      log.accept(
-          "No candidate to terminate ("
-              + record
-              + (Files.isRegularFile(record) ? " says terminated)" : " does not exist)"));
-    }
-    HOOKED.remove(outputDir.toAbsolutePath().normalize());
-    return removed;
-  }
-
-  /** Removes the candidate one record names (a launch that failed half-way). */
-  private static void terminateRecord(Path record, Consumer<String> log) throws KilnException {
-    Optional<Candidate> c = Candidate.read(record);
-    if (c.isPresent() && !c.get().isTerminated()) {
-      terminate(record, c.get(), log);
-    }
-  }
-
-  /** The candidate records under {@code outputDir}: {@link #RECORD}, then {@code instances/}. */
-  public static List<Path> records(Path outputDir) throws KilnException {
-    List<Path> out = new ArrayList<>();
-    if (Files.isRegularFile(outputDir.resolve(RECORD))) {
-      out.add(outputDir.resolve(RECORD));
-    }
-    Path dir = outputDir.resolve(RECORDS_DIR);
-    if (Files.isDirectory(dir)) {
-      try (var files = Files.list(dir)) {
-        files
-            .filter(f -> String.valueOf(f.getFileName()).endsWith(".json"))
-            .sorted()
-            .forEach(out::add);
-      } catch (IOException e) {
-        throw new KilnException("cannot list " + dir + ": " + e.getMessage(), e);
-      }
-    }
-    return out;
-  }
-
-  private static List<String> terminate(Path record, Candidate c, Consumer<String> log)
-      throws KilnException {
-    List<String> removed = Clouds.of(c).terminate(c);
-    c.terminated(removed).write(record);
-    try {
-      String name = String.valueOf(record.getFileName());
-      Files.deleteIfExists(
-          record.resolveSibling(
-              name.equals(RECORD)
-                  ? PROPERTIES
-                  : name.substring(0, name.length() - ".json".length()) + ".properties"));
-    } catch (IOException e) {
-      // stale properties only
-    }
-    if (removed.isEmpty()) {
-      log.accept("Candidate " + c.instanceId() + " was already gone");
-    } else {
-      log.accept("Terminated candidate " + c.instanceId() + "; removed:");
-      removed.forEach(r -> log.accept("  - " + r));
-    }
-    return removed;
+    return Termination.terminate(outputDir, null, log);
   }
 
   /** The (first) running candidate, if one is running. */
@@ -297,7 +229,7 @@ public final class Launcher {
   /** Every running candidate, one per recipe of a several-recipe launch. */
   public static List<Candidate> runningAll(Path outputDir) throws KilnException {
     List<Candidate> out = new ArrayList<>();
-    for (Path r : records(outputDir)) {
+    for (Path r : Termination.records(outputDir)) {
       Candidate.read(r).filter(Candidate::isRunning).ifPresent(out::add);
     }
     return out;
@@ -410,7 +342,7 @@ public final class Launcher {
 
   private static void writeQuietly(Path file, Candidate c) {
     try {
-      c.write(file);
+      CandidateRecords.save(file, c);
     } catch (KilnException e) {
       System.err.println("[kiln] cannot record the candidate: " + e.getMessage());
     }

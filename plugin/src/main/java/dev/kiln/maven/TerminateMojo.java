@@ -1,6 +1,8 @@
 package dev.kiln.maven;
 
+import dev.kiln.cloud.CandidateRecords;
 import dev.kiln.launch.Launcher;
+import dev.kiln.launch.Termination;
 import dev.kiln.publish.Releases;
 import dev.kiln.spec.KilnException;
 import dev.kiln.spec.KilnSpec;
@@ -14,7 +16,9 @@ import org.apache.maven.plugins.annotations.Mojo;
  * in {@code target/kiln/instances/}) and lists it; does nothing when nothing is recorded, so it can
  * run again. With {@code -Dkiln.launch.keep} the candidate is left running and the goal says how to
  * reach and remove it. With {@code -Dkiln.rollout.group=NAME} it removes that sandbox group
- * instead.
+ * instead. Candidates are also recorded under the cache directory, so after {@code mvn clean} it
+ * still removes the project's; {@code -Dkiln.terminate.all} lists and removes every candidate
+ * recorded on the machine.
  *
  * @since 0.1.0
  */
@@ -51,6 +55,11 @@ public class TerminateMojo extends AbstractKilnMojo {
       }
       return;
     }
-    Launcher.terminate(out, getLog()::info);
+    CandidateRecords copies = CandidateRecords.of(cloudSettings());
+    if (v.bool("terminate.all")) {
+      Termination.terminateAll(copies, getLog()::info);
+      return;
+    }
+    Termination.terminate(out, copies, getLog()::info);
   }
 }

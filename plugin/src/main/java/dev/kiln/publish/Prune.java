@@ -12,10 +12,11 @@ import java.util.function.Consumer;
 import software.amazon.awssdk.services.ec2.model.LaunchTemplate;
 
 /**
- * What {@code kiln:prune} must never remove because it is published: images referenced by a
- * labelled parameter version, by one of the newest {@code <prune><keepPublished>} versions of an
- * {@code aws:ec2:image} parameter, by any launch template version, or run by a sandbox group's
- * instance (on AWS, instances of Auto Scaling groups are instances, which prune keeps anyway).
+ * What {@code kiln:prune} must never remove because it is in use or published: images run by a
+ * sandbox candidate ({@link dev.kiln.cloud.Cloud#imagesInUse}), images referenced by a labelled
+ * parameter version, by one of the newest {@code <prune><keepPublished>} versions of an {@code
+ * aws:ec2:image} parameter, by any launch template version, or run by a sandbox group's instance
+ * (on AWS, instances of Auto Scaling groups are instances, which prune keeps anyway).
  */
 public final class Prune {
   /** An image and the rule that keeps it. */
@@ -83,7 +84,10 @@ public final class Prune {
         }
       }
     }
-    return out;
+    List<Kept> all = new ArrayList<>();
+    out.forEach(k -> all.add(new Kept(k.amiId(), "published — " + k.rule())));
+    c.imagesInUse().forEach((ami, why) -> all.add(new Kept(ami, why)));
+    return all;
   }
 
   /** The rules by image: every rule that keeps it, joined. */

@@ -374,6 +374,13 @@ public final class ParameterTable {
         null,
         "none",
         "The break-glass CA's private key, which break-glass-login issues certificates with.");
+    since(
+        "terminate.all",
+        Types.bool(),
+        "false",
+        "false",
+        "kiln:terminate lists and removes every candidate recorded on this machine (under"
+            + " <sandbox><cacheDir>), of any project.");
     p("prune.keep", Types.integer(0, 1000), "3", "How many images to keep per recipe.");
     p("prune.dryRun", Types.bool(), "false", "Only lists what would be removed.");
     p(
