@@ -177,6 +177,9 @@ abstract class KilnParameters extends org.apache.maven.plugin.AbstractMojo {
    * <ul>
    *   <li>&lt;skip&gt; (-Dkiln.terminate.skip, default false): Skips kiln:terminate. Form: true or
    *       false (any case).
+   *   <li>&lt;all&gt; (-Dkiln.terminate.all, default false): kiln:terminate lists and removes every
+   *       candidate recorded on this machine (under &lt;sandbox&gt;&lt;cacheDir&gt;), of any
+   *       project. Form: true or false (any case).
    * </ul>
    *
    * @since 0.1.0
