@@ -12,6 +12,7 @@ import dev.kiln.cloud.Candidate;
 import dev.kiln.launch.LaunchRequest;
 import dev.kiln.launch.Launched;
 import dev.kiln.launch.Launcher;
+import dev.kiln.launch.Termination;
 import dev.kiln.render.Renderer;
 import dev.kiln.sandbox.CandidateSandbox;
 import dev.kiln.sandbox.Netns;
@@ -165,7 +166,7 @@ public class SandboxPipelineTest {
                 System.out::println);
     assertThat(launched).extracting(Launched::recipe).containsExactly("debian-12", "debian-13");
     List<CandidateSandbox.State> states = new java.util.ArrayList<>();
-    for (Path rec : Launcher.records(out)) {
+    for (Path rec : Termination.records(out)) {
       states.add(stateOf(rec));
     }
     assertThat(states).hasSize(2);
