@@ -6,11 +6,9 @@ import dev.kiln.cloud.Cloud;
 import dev.kiln.cloud.Clouds;
 import dev.kiln.render.AtomicFile;
 import dev.kiln.render.Json;
+import dev.kiln.sandbox.SshBanner;
 import dev.kiln.spec.KilnException;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -260,56 +258,8 @@ public final class Launcher {
   /** Waits until host:port sends an SSH banner (AWS candidates: the instance's address). */
   static void awaitBanner(String host, int port, Duration timeout, Consumer<String> log)
       throws KilnException {
-    long t0 = System.nanoTime();
-    long next = t0 + Duration.ofSeconds(10).toNanos();
-    String last = "";
-    while (System.nanoTime() - t0 < timeout.toNanos()) {
-      try (Socket c = new Socket()) {
-        c.connect(new InetSocketAddress(host, port), 3000);
-        c.setSoTimeout(5000);
-        byte[] b = new byte[64];
-        int n = c.getInputStream().read(b);
-        String s = n > 0 ? new String(b, 0, n, StandardCharsets.US_ASCII) : "";
-        if (s.startsWith("SSH-")) {
-          return;
-        }
-        last = s;
-      } catch (IOException e) {
-        last = e.getMessage();
-      }
-      if (System.nanoTime() > next) {
-        log.accept(
-            "  waiting for the SSH banner of "
-                + host
-                + ":"
-                + port
-                + " ("
-                + (System.nanoTime() - t0) / 1_000_000_000
-                + " s of "
-                + timeout.toSeconds()
-                + " s)");
-        next += Duration.ofSeconds(10).toNanos();
-      }
-      try {
-        Thread.sleep(2000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new KilnException("interrupted while waiting for the candidate", e);
-      }
-    }
-    throw new KilnException(
-        "launch.timeout",
-        "no SSH banner from "
-            + host
-            + ":"
-            + port
-            + " within "
-            + timeout.toSeconds()
-            + " s (last: "
-            + last
-            + ")",
-        List.of(),
-        null);
+    SshBanner.await(
+        host, port, host + ":" + port, timeout, Duration.ofSeconds(2), Duration.ofSeconds(10), log);
   }
 
   @SuppressWarnings("unchecked")

@@ -4,9 +4,7 @@ import dev.kiln.spec.KilnException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -403,60 +401,19 @@ public final class CandidateSandbox {
   /** Waits until the candidate's SSH banner answers on 127.0.0.1:port, with a progress line. */
   static void awaitBanner(int port, Duration timeout, Consumer<String> log, State s)
       throws KilnException {
-    long start = System.nanoTime();
-    long deadline = start + timeout.toNanos();
-    long nextNote = start + Duration.ofSeconds(5).toNanos();
-    String last = "";
-    while (System.nanoTime() < deadline) {
-      String banner = banner(port);
-      if (banner.startsWith("SSH-")) {
-        log.accept(
-            "  SSH banner after "
-                + (System.nanoTime() - start) / 1_000_000
-                + " ms: "
-                + banner.strip());
-        return;
-      }
-      last = banner;
-      if (System.nanoTime() > nextNote) {
-        log.accept(
-            "  waiting for the SSH banner of "
-                + s.instanceId
-                + " ("
-                + (System.nanoTime() - start) / 1_000_000_000
-                + " s of "
-                + timeout.toSeconds()
-                + " s)");
-        nextNote += Duration.ofSeconds(5).toNanos();
-      }
-      sleep(100);
-    }
-    throw new KilnException(
-        "launch.timeout",
-        "no SSH banner from the candidate within "
-            + timeout.toSeconds()
-            + " s (last: "
-            + last
-            + ")",
-        List.of(),
-        null);
+    SshBanner.await(
+        "127.0.0.1",
+        port,
+        "the candidate " + s.instanceId,
+        timeout,
+        Duration.ofMillis(100),
+        Duration.ofSeconds(5),
+        log);
   }
 
   /** The first line the server sends on 127.0.0.1:port, or the error. */
   public static String banner(int port) {
-    try (Socket c = new Socket()) {
-      c.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1000);
-      c.setSoTimeout(2000);
-      InputStream in = c.getInputStream();
-      StringBuilder b = new StringBuilder();
-      int ch;
-      while ((ch = in.read()) >= 0 && ch != '\n' && b.length() < 255) {
-        b.append((char) ch);
-      }
-      return b.toString();
-    } catch (IOException e) {
-      return e.toString();
-    }
+    return SshBanner.read("127.0.0.1", port, Duration.ofSeconds(1));
   }
 
   /**
