@@ -1,6 +1,7 @@
 package dev.kiln.bake;
 
 import dev.kiln.aws.ImageCatalog;
+import dev.kiln.aws.RunCleanup;
 import dev.kiln.cloud.BakeSession;
 import dev.kiln.cloud.Cloud;
 import dev.kiln.cloud.Clouds;
@@ -132,7 +133,7 @@ public final class Bakery {
       log.info("Using Packer " + packer[0].version() + " (" + packer[0].path() + ")");
     }
     String name = amiName(b.id(), key, runId);
-    ImageCatalog.Snapshot before = catalog.snapshot();
+    RunCleanup.Snapshot before = new RunCleanup(catalog).snapshot();
     String ami;
     long packerMs;
     List<String> allRegions = new ArrayList<>(List.of(region));
@@ -183,13 +184,12 @@ public final class Bakery {
       for (String r : allRegions) {
         try {
           List<String> removed =
-              cloud
-                  .catalog(r)
+              new RunCleanup(cloud.catalog(r))
                   .cleanupRun(
                       runId,
                       r.equals(region)
                           ? before
-                          : new ImageCatalog.Snapshot(java.util.Set.of(), java.util.Set.of()),
+                          : new RunCleanup.Snapshot(java.util.Set.of(), java.util.Set.of()),
                       log::warn);
           if (!removed.isEmpty()) {
             log.warn(

@@ -1,6 +1,6 @@
 package dev.kiln.bake;
 
-import dev.kiln.aws.ImageCatalog;
+import dev.kiln.aws.ImagePrune;
 import dev.kiln.cloud.Cloud;
 import dev.kiln.cloud.Clouds;
 import dev.kiln.publish.Prune;
@@ -21,7 +21,7 @@ public final class Pruner {
    * @param settings the cloud ({@code cloud} null: by credentials)
    * @param recipes recipe ids (empty: every recipe with Kiln images)
    */
-  public static List<ImageCatalog.Pruned> prune(
+  public static List<ImagePrune.Pruned> prune(
       CloudSettings settings,
       List<String> recipes,
       int keep,

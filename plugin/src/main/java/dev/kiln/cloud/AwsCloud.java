@@ -4,6 +4,7 @@ import dev.kiln.aws.AwsClients;
 import dev.kiln.aws.AwsSettings;
 import dev.kiln.aws.CandidateEc2;
 import dev.kiln.aws.ImageCatalog;
+import dev.kiln.aws.ImagePrune;
 import dev.kiln.bake.BakeLog;
 import dev.kiln.bake.RecipeBundle;
 import dev.kiln.launch.LaunchRequest;
@@ -123,7 +124,7 @@ public final class AwsCloud implements Cloud {
   }
 
   @Override
-  public List<ImageCatalog.Pruned> prune(
+  public List<ImagePrune.Pruned> prune(
       List<String> recipes,
       int keep,
       Map<String, String> kept,
@@ -131,7 +132,7 @@ public final class AwsCloud implements Cloud {
       Consumer<String> log)
       throws KilnException {
     try (AwsBakeSession s = new AwsBakeSession(aws)) {
-      return s.catalog(s.primaryRegion()).prune(recipes, keep, kept, dryRun, log);
+      return new ImagePrune(s.catalog(s.primaryRegion())).prune(recipes, keep, kept, dryRun, log);
     }
   }
 

@@ -1,7 +1,7 @@
 package dev.kiln.cloud;
 
 import dev.kiln.aws.AwsClients;
-import dev.kiln.aws.ImageCatalog;
+import dev.kiln.aws.ImagePrune;
 import dev.kiln.bake.BakeLog;
 import dev.kiln.bake.BakeRequest;
 import dev.kiln.bake.BakeResult;
@@ -73,7 +73,7 @@ public sealed interface Cloud permits AwsCloud, SandboxCloud {
    * Removes images of {@code recipes} beyond the newest {@code keep}, never one in {@code kept}
    * (image → why).
    */
-  List<ImageCatalog.Pruned> prune(
+  List<ImagePrune.Pruned> prune(
       List<String> recipes,
       int keep,
       Map<String, String> kept,

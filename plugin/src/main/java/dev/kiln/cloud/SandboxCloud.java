@@ -3,6 +3,7 @@ package dev.kiln.cloud;
 import dev.kiln.aws.AwsClients;
 import dev.kiln.aws.AwsSettings;
 import dev.kiln.aws.ImageCatalog;
+import dev.kiln.aws.ImagePrune;
 import dev.kiln.bake.BakeKey;
 import dev.kiln.bake.BakeLog;
 import dev.kiln.bake.BakeRequest;
@@ -194,7 +195,7 @@ public final class SandboxCloud implements Cloud {
   }
 
   @Override
-  public List<ImageCatalog.Pruned> prune(
+  public List<ImagePrune.Pruned> prune(
       List<String> recipes,
       int keep,
       Map<String, String> kept,
@@ -203,8 +204,8 @@ public final class SandboxCloud implements Cloud {
       throws KilnException {
     try (Sandbox s = Sandbox.open(cacheDir, region, List.of(), log);
         SandboxBakeSession sc = new SandboxBakeSession(s, false, BakeLog.of(log))) {
-      List<ImageCatalog.Pruned> out =
-          sc.catalog(s.region()).prune(recipes, keep, kept, dryRun, log);
+      List<ImagePrune.Pruned> out =
+          new ImagePrune(sc.catalog(s.region())).prune(recipes, keep, kept, dryRun, log);
       if (!dryRun) {
         List<String> removed = new ArrayList<>();
         out.forEach(p -> removed.addAll(p.removed()));

@@ -1,6 +1,6 @@
 package dev.kiln.maven;
 
-import dev.kiln.aws.ImageCatalog;
+import dev.kiln.aws.ImagePrune;
 import dev.kiln.bake.Pruner;
 import dev.kiln.spec.CloudSettings;
 import dev.kiln.spec.KilnException;
@@ -28,7 +28,7 @@ public class PruneMojo extends AbstractKilnMojo {
   protected void run(ParameterValues v, KilnSpec spec) throws KilnException {
     CloudSettings c = cloudSettings();
     boolean dryRun = v.bool("prune.dryRun");
-    List<ImageCatalog.Pruned> out =
+    List<ImagePrune.Pruned> out =
         Pruner.prune(
             c,
             v.strings("recipes"),
@@ -36,7 +36,7 @@ public class PruneMojo extends AbstractKilnMojo {
             v.integer("prune.keepPublished"),
             dryRun,
             getLog()::info);
-    for (ImageCatalog.Pruned p : out) {
+    for (ImagePrune.Pruned p : out) {
       getLog()
           .info(
               p.recipe()

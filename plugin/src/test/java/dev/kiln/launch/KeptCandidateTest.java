@@ -2,7 +2,7 @@ package dev.kiln.launch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kiln.aws.ImageCatalog;
+import dev.kiln.aws.ImagePrune;
 import dev.kiln.bake.BakeLog;
 import dev.kiln.bake.BakeRequest;
 import dev.kiln.bake.Bakery;
@@ -68,7 +68,7 @@ class KeptCandidateTest {
 
       // the attack: prune everything prunable while the candidate runs
       List<String> lines = new CopyOnWriteArrayList<>();
-      List<ImageCatalog.Pruned> pruned =
+      List<ImagePrune.Pruned> pruned =
           Pruner.prune(
               new CloudSettings("sandbox", null, null, null, cache),
               List.of(),
@@ -79,7 +79,7 @@ class KeptCandidateTest {
                 System.out.println("[prune] " + l);
                 lines.add(l);
               });
-      assertThat(pruned).flatExtracting(ImageCatalog.Pruned::removed).doesNotContain(ami);
+      assertThat(pruned).flatExtracting(ImagePrune.Pruned::removed).doesNotContain(ami);
       assertThat(lines)
           .anyMatch(
               l ->
