@@ -31,6 +31,7 @@ public class VerifyMojo extends AbstractKilnMojo {
         v.string("verify.iamUser"),
         v.path("verify.keyFile"),
         v.path("verify.breakGlassCaKey"),
+        v.get("verify.lynisMinIndex") == null ? null : v.integer("verify.lynisMinIndex"),
         getLog()::info);
   }
 }

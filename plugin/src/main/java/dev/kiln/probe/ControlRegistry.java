@@ -49,6 +49,7 @@ final class ControlRegistry {
           List.of(IamAccessProbe.GROUP_REMOVAL),
           List.of(Fail2banProbe.BAN),
           List.of(SshAuditProbe.AUDIT),
+          List.of(LynisProbe.ENTRY),
           // Last: it cuts the candidate off IAM, and the key command remembers that failure for a
           // few seconds, so a control after it would see the outage instead of what it checks.
           List.of(BreakGlassProbe.ENTRY));

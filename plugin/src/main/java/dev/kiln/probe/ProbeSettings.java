@@ -19,6 +19,7 @@ import java.util.List;
  * @param existingKey that user's private key ({@code <verify><keyFile>}), else null
  * @param breakGlass the image's break-glass account and the CA key to issue certificates with, else
  *     null
+ * @param lynisMinIndex the Lynis hardening index lynis-ssh requires at least, else null
  */
 public record ProbeSettings(
     List<String> iamGroups,
@@ -30,7 +31,8 @@ public record ProbeSettings(
     java.time.Duration banTimeout,
     String existingUser,
     Ssh.Key existingKey,
-    BreakGlass breakGlass) {
+    BreakGlass breakGlass,
+    Integer lynisMinIndex) {
 
   /**
    * The break-glass account the image was rendered with.
@@ -51,7 +53,18 @@ public record ProbeSettings(
       int maxRetry,
       CheckInput expected,
       String loginUser) {
-    this(iamGroups, sudoGroups, keyCacheTtl, maxRetry, expected, loginUser, null, null, null, null);
+    this(
+        iamGroups,
+        sudoGroups,
+        keyCacheTtl,
+        maxRetry,
+        expected,
+        loginUser,
+        null,
+        null,
+        null,
+        null,
+        null);
   }
 
   /** The same settings with another ban timeout. */
@@ -66,7 +79,8 @@ public record ProbeSettings(
         d,
         existingUser,
         existingKey,
-        breakGlass);
+        breakGlass,
+        lynisMinIndex);
   }
 
   /** The same settings probing as an existing IAM user (AWS). */
@@ -81,7 +95,8 @@ public record ProbeSettings(
         banTimeout,
         user,
         key,
-        breakGlass);
+        breakGlass,
+        lynisMinIndex);
   }
 
   /** The same settings with the image's break-glass account. */
@@ -96,7 +111,27 @@ public record ProbeSettings(
         banTimeout,
         existingUser,
         existingKey,
-        b);
+        b,
+        lynisMinIndex);
+  }
+
+  /**
+   * The same settings with a minimum Lynis hardening index ({@code <verify><lynisMinIndex>}) that
+   * lynis-ssh also requires of the candidate, or null for none.
+   */
+  public ProbeSettings withLynisMinIndex(Integer min) {
+    return new ProbeSettings(
+        iamGroups,
+        sudoGroups,
+        keyCacheTtl,
+        maxRetry,
+        expected,
+        loginUser,
+        banTimeout,
+        existingUser,
+        existingKey,
+        breakGlass,
+        min);
   }
 
   public ProbeSettings {

@@ -34,7 +34,17 @@ public final class Prober {
   }
 
   /** A probe's result before timing: outcome, observed, evidence. */
-  record R(Outcome outcome, String observed, String evidence) {
+  record R(
+      Outcome outcome, String observed, String evidence, java.util.Map<String, String> figures) {
+    R(Outcome outcome, String observed, String evidence) {
+      this(outcome, observed, evidence, java.util.Map.of());
+    }
+
+    /** The same result with figures for the report (insertion order kept). */
+    R with(java.util.Map<String, String> f) {
+      return new R(outcome, observed, evidence, f);
+    }
+
     static R pass(String observed, String evidence) {
       return new R(Outcome.PASS, observed, evidence);
     }
@@ -118,7 +128,8 @@ public final class Prober {
             r.observed(),
             r.outcome(),
             r.evidence(),
-            ms);
+            ms,
+            r.figures());
     log.accept(String.format("  %-7s %-24s %s (%d ms)", c.outcome(), e.id(), c.observed(), ms));
     return c;
   }

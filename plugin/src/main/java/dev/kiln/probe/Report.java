@@ -221,6 +221,9 @@ public final class Report {
         r.put("outcome", c.outcome().name());
         r.put("evidence", text(c.evidence()));
         r.put("millis", c.millis());
+        List<Map<String, Object>> figs = new ArrayList<>();
+        c.figures().forEach((k, v) -> figs.add(Map.of("name", text(k), "value", text(v))));
+        r.put("figures", figs);
         rows.add(r);
       }
       Map<String, Object> m = new LinkedHashMap<>();

@@ -4,6 +4,8 @@ import dev.kiln.aws.AwsClients;
 import dev.kiln.aws.AwsSettings;
 import dev.kiln.sandbox.CandidateSandbox;
 import dev.kiln.sandbox.Emulator;
+import dev.kiln.sandbox.ImageStore;
+import dev.kiln.sandbox.LynisRun;
 import dev.kiln.sandbox.Procs;
 import dev.kiln.sandbox.UnixBridge;
 import dev.kiln.spec.KilnException;
@@ -152,6 +154,23 @@ public final class SandboxTarget implements Target {
             List.of("ssh-audit", "-n", "-p", "22", CandidateSandbox.CANDIDATE_ADDRESS),
             Duration.ofSeconds(60));
     return Optional.of(new String[] {Integer.toString(r.exitCode()), r.output()});
+  }
+
+  @Override
+  public Optional<String> lynis() throws KilnException {
+    return LynisRun.installed() ? Optional.of(LynisRun.candidate(state)) : Optional.empty();
+  }
+
+  @Override
+  public Optional<String> lynisBase() throws KilnException {
+    if (!LynisRun.installed()) {
+      return Optional.empty();
+    }
+    Optional<ImageStore.Entry> image = new ImageStore(cacheDir).get(state.amiId);
+    if (image.isEmpty() || image.get().base() == null) {
+      return Optional.empty();
+    }
+    return Optional.of(LynisRun.base(Path.of(image.get().base())));
   }
 
   @Override

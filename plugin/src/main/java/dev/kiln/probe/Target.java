@@ -51,6 +51,19 @@ public interface Target extends AutoCloseable {
   /** ssh-audit against the candidate from the user side: exit code and output, if available. */
   Optional<String[]> sshAudit() throws KilnException;
 
+  /**
+   * Lynis' SSH audit run inside the candidate ({@code LynisRun}'s output: report file and console),
+   * or empty when this target cannot run it (a real instance: Lynis is not baked into images).
+   */
+  default Optional<String> lynis() throws KilnException {
+    return Optional.empty();
+  }
+
+  /** The same audit of the candidate's unhardened base (the recipe's sandbox base), if any. */
+  default Optional<String> lynisBase() throws KilnException {
+    return Optional.empty();
+  }
+
   @Override
   void close();
 }

@@ -110,6 +110,22 @@ public final class Verifier {
       Path breakGlassCaKey,
       Consumer<String> log)
       throws KilnException {
+    return verify(outputDir, spec, existingUser, keyFile, breakGlassCaKey, null, log);
+  }
+
+  /**
+   * As above; {@code lynisMinIndex} ({@code <verify><lynisMinIndex>}) is the lowest Lynis hardening
+   * index lynis-ssh accepts, or null.
+   */
+  public static Result verify(
+      Path outputDir,
+      KilnSpec spec,
+      String existingUser,
+      Path keyFile,
+      Path breakGlassCaKey,
+      Integer lynisMinIndex,
+      Consumer<String> log)
+      throws KilnException {
     List<Candidate> recs = Launcher.runningAll(outputDir);
     if (recs.isEmpty()) {
       throw new KilnException(
@@ -130,7 +146,16 @@ public final class Verifier {
         log.accept("Verifying the candidate of " + recipe);
       }
       List<Control> controls =
-          probe(outputDir, spec, rec, recipe, existingUser, keyFile, breakGlassCaKey, log);
+          probe(
+              outputDir,
+              spec,
+              rec,
+              recipe,
+              existingUser,
+              keyFile,
+              breakGlassCaKey,
+              lynisMinIndex,
+              log);
       sections.add(
           new Report.Section(
               new Report.Subject(rec.instanceId(), rec.amiId(), rec.cloud(), recipe), controls));
@@ -208,9 +233,11 @@ public final class Verifier {
       String existingUser,
       Path keyFile,
       Path breakGlassCaKey,
+      Integer lynisMinIndex,
       Consumer<String> log)
       throws KilnException {
-    ProbeSettings settings = settings(spec, outputDir, recipe, breakGlassCaKey);
+    ProbeSettings settings =
+        settings(spec, outputDir, recipe, breakGlassCaKey).withLynisMinIndex(lynisMinIndex);
     Cloud cloud = Clouds.of(rec);
     try (Target t = cloud.target(rec)) {
       // A target where probes cannot create IAM users (a real instance) logs in as an existing one.

@@ -375,6 +375,12 @@ public final class ParameterTable {
         "none",
         "The break-glass CA's private key, which break-glass-login issues certificates with.");
     since(
+        "verify.lynisMinIndex",
+        Types.integer(0, 100),
+        null,
+        "none",
+        "Sandbox: the lowest Lynis hardening index (of its SSH tests) lynis-ssh accepts.");
+    since(
         "terminate.all",
         Types.bool(),
         "false",

@@ -34,6 +34,7 @@ class ControlRegistryTest {
             "iam-group-removal",
             "fail2ban-ban",
             "ssh-audit",
+            "lynis-ssh",
             "break-glass-login");
   }
 }

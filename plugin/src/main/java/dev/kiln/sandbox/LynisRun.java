@@ -1,0 +1,158 @@
+package dev.kiln.sandbox;
+
+import dev.kiln.render.AtomicFile;
+import dev.kiln.spec.KilnException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Runs the host's Lynis (Debian's package; never baked into an image) inside a sandbox root: a
+ * running candidate (its mount, PID, UTS and network namespaces, so Lynis sees its sshd process and
+ * runs its {@code sshd -T}) or the recipe's unhardened base booted with its stock sshd in a
+ * throwaway namespace. Lynis' files are copied to a tmpfs mounted on the root's {@code /mnt} in a
+ * private mount namespace: the candidate's disk and its own mounts are not changed. Only the SSH
+ * test group runs (a full audit takes many minutes on a shared machine).
+ */
+public final class LynisRun {
+  /** The line before Lynis' report file (report.dat) in the output; Lynis' own output follows. */
+  public static final String REPORT_MARK = "=== kiln-lynis-report ===";
+
+  public static final String OUTPUT_MARK = "=== kiln-lynis-output ===";
+
+  /** Copies Lynis onto a private tmpfs at $root/mnt, runs it chrooted in $root, prints results. */
+  static final String AUDIT =
+      """
+      set -eu
+      root="$1"
+      st=$(mktemp -d /tmp/kiln-lynis.XXXXXX)
+      mount -t tmpfs -o mode=0700 tmpfs "$st"
+      mkdir -p "$st/lynis" "$st/out"
+      cp -a /usr/share/lynis/include /usr/share/lynis/db /etc/lynis/plugins "$st/lynis/"
+      cp -a /usr/sbin/lynis /etc/lynis/default.prf "$st/lynis/"
+      mount --bind "$st" "$root/mnt"
+      rc=0
+      chroot "$root" /bin/sh -c 'cd /mnt/lynis && exec ./lynis audit system --usecwd \
+        --profile /mnt/lynis/default.prf --plugindir /mnt/lynis/plugins --no-plugins --no-colors \
+        --quick --tests-from-group ssh --logfile /mnt/out/lynis.log \
+        --report-file /mnt/out/report.dat' >"$st/out/stdout" 2>&1 || rc=$?
+      echo "lynis-exit=$rc"
+      echo '%s'
+      cat "$st/out/report.dat" 2>/dev/null || true
+      echo '%s'
+      cat "$st/out/stdout"
+      umount "$root/mnt" "$st" && rmdir "$st"
+      """
+          .formatted(REPORT_MARK, OUTPUT_MARK);
+
+  /** An overlay of the base on a tmpfs, /proc, /dev, host keys and the stock sshd, then AUDIT. */
+  static final String BASE =
+      """
+      set -eu
+      base="$1"
+      t=$(mktemp -d /tmp/kiln-lynis-base.XXXXXX)
+      mount -t tmpfs tmpfs "$t"
+      mkdir "$t/u" "$t/w" "$t/m"
+      m="$t/m"
+      mount -t overlay overlay -o "lowerdir=$base,upperdir=$t/u,workdir=$t/w" "$m"
+      mount -t proc proc "$m/proc"
+      mount -t tmpfs -o mode=1777 tmpfs "$m/tmp"
+      mount -t tmpfs -o mode=0755 tmpfs "$m/run"
+      mount -t tmpfs -o mode=0755 tmpfs "$m/dev"
+      for d in null:1:3 zero:1:5 full:1:7 random:1:8 urandom:1:9 tty:5:0; do
+        n="${d%%:*}"; mm="${d#*:}"
+        mknod -m 0666 "$m/dev/$n" c "${mm%%:*}" "${mm#*:}"
+      done
+      mkdir -p "$m/run/sshd"
+      ip link set lo up
+      chroot "$m" /bin/sh -c 'ssh-keygen -A >/dev/null && /usr/sbin/sshd'
+      set -- "$m"
+      trap 'umount -R "$t" 2>/dev/null; rmdir "$t"' EXIT
+      """;
+
+  private static final Duration TIMEOUT = Duration.ofMinutes(10);
+
+  private LynisRun() {}
+
+  /** Whether the host has Lynis where Debian's package puts it. */
+  public static boolean installed() {
+    return Files.isRegularFile(Path.of("/usr/sbin/lynis"))
+        && Files.isDirectory(Path.of("/usr/share/lynis/include"));
+  }
+
+  /** Lynis' SSH audit of a running candidate: its output (see the marks). */
+  public static String candidate(CandidateSandbox.State s) throws KilnException {
+    if (s.pid1 <= 0 || !Files.exists(Path.of("/proc", Long.toString(s.pid1)))) {
+      throw new KilnException("the candidate " + s.instanceId + " is not running");
+    }
+    // Without -r the entered mount namespace's root is the host's view, where PID 1's root (the
+    // candidate's overlay) is a path; unshare -m keeps the tmpfs on its /mnt private.
+    String script =
+        "root=$(readlink /proc/" + s.pid1 + "/root)\n" + AUDIT.replace("root=\"$1\"", "");
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                "nsenter",
+                "-t",
+                Long.toString(s.pid1),
+                "-m",
+                "-u",
+                "-p",
+                "-n",
+                "--",
+                "unshare",
+                "-m",
+                "--propagation",
+                "private",
+                "/bin/sh",
+                "-c",
+                script));
+    return Procs.run(cmd, TIMEOUT, Map.of("LC_ALL", "C")).output();
+  }
+
+  /**
+   * Lynis' SSH audit of the unhardened base under {@code baseDir} with its stock sshd; kept in
+   * {@code <baseDir>.lynis} (a base never changes once built), so it runs once per base.
+   */
+  public static String base(Path baseDir) throws KilnException {
+    Path cached = baseDir.resolveSibling(baseDir.getFileName() + ".lynis");
+    try {
+      Optional<String> hit =
+          Files.isRegularFile(cached)
+              ? Optional.of(Files.readString(cached, StandardCharsets.UTF_8))
+              : Optional.empty();
+      if (hit.isPresent()) {
+        return hit.get();
+      }
+      List<String> cmd =
+          List.of(
+              "unshare",
+              "-m",
+              "-p",
+              "-n",
+              "-u",
+              "-f",
+              "--propagation",
+              "private",
+              "/bin/sh",
+              "-c",
+              BASE + AUDIT,
+              "kiln-lynis-base",
+              baseDir.toString());
+      String out = Procs.run(cmd, TIMEOUT, Map.of("LC_ALL", "C")).output();
+      if (out.contains("lynis-exit=0\n") && out.contains("hardening_index=")) {
+        AtomicFile.write(cached, out);
+      }
+      return out;
+    } catch (IOException e) {
+      throw new KilnException(
+          "cannot read or keep Lynis' audit of " + baseDir + ": " + e.getMessage(), e);
+    }
+  }
+}
