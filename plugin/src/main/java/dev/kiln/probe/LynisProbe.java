@@ -31,10 +31,7 @@ final class LynisProbe {
           "Kiln sets 3, the value the CIS Benchmark states; Lynis prefers 2",
           "MaxSessions",
           "Kiln sets at most 10 as the CIS Benchmark states (multiplexed sessions of one login);"
-              + " Lynis prefers 2",
-          "TCPKeepAlive",
-          "ClientAliveInterval/ClientAliveCountMax already end dead sessions through the encrypted"
-              + " channel; TCP keepalives only add spoofable probes, which CIS does not rule on");
+              + " Lynis prefers 2");
 
   static final ControlRegistry.Entry ENTRY =
       new ControlRegistry.Entry(

@@ -31,6 +31,7 @@ public final class LynisRun {
       """
       set -eu
       root="$1"
+      [ -x "$root/usr/sbin/sshd" ] || { echo "kiln: no sshd under the root to audit ($root)"; exit 1; }
       st=$(mktemp -d /tmp/kiln-lynis.XXXXXX)
       mount -t tmpfs -o mode=0700 tmpfs "$st"
       mkdir -p "$st/lynis" "$st/out"

@@ -139,6 +139,7 @@ public class SandboxPipelineTest {
           "iam-group-removal",
           "fail2ban-ban",
           "ssh-audit",
+          "lynis-ssh",
           "break-glass-login");
 
   /**
