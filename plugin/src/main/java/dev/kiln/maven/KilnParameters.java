@@ -164,6 +164,9 @@ abstract class KilnParameters extends org.apache.maven.plugin.AbstractMojo {
    *   <li>&lt;breakGlassCaKey&gt; (-Dkiln.verify.breakGlassCaKey, default none): The break-glass
    *       CA's private key, which break-glass-login issues certificates with. Form: an existing
    *       file (relative to the project).
+   *   <li>&lt;lynisMinIndex&gt; (-Dkiln.verify.lynisMinIndex, default none): Sandbox: the lowest
+   *       Lynis hardening index (of its SSH tests) lynis-ssh accepts. Form: a whole number from 0
+   *       to 100 (decimal digits).
    * </ul>
    *
    * @since 0.1.0
