@@ -4,12 +4,14 @@ def log = new File(basedir, 'build.log').text
 assert log =~ /(Baked|Reused) ami-[0-9a-f]+ for debian-12/
 assert log =~ /(Baked|Reused) ami-[0-9a-f]+ for debian-13/
 assert log.contains('Launching a candidate of each recipe: debian-12, debian-13')
-assert log.contains('Hardening report: 28 passed, 0 failed, 0 skipped over 2 recipes')
+assert log.contains('Hardening report: 30 passed, 0 failed, 0 skipped over 2 recipes')
 // the break-glass account logged in by certificate while IAM was cut, and the live daemon's
 // command line (Instance Connect's -o options, planted in every sandbox base) changed nothing
 assert (log =~ /PASS +break-glass-login +with IAM unreachable, kiln-breakglass logged in/).size() == 2
 assert (log =~ /PASS +sshd-live-view/).size() == 2
 assert (log =~ /PASS +fail2ban-ban/).size() == 2
+// Lynis' SSH audit of each candidate, beside the unhardened base's index
+assert (log =~ /PASS +lynis-ssh +no SSH finding.*hardening index \d+ \(unhardened base: \d+\)/).size() == 2
 assert new File(basedir, 'target/kiln/debian-12/rootfs/etc/ssh/kiln-breakglass/ca.pub').exists()
 assert new File(basedir, 'target/kiln/debian-13/rootfs/etc/ssh/kiln-breakglass/ca.pub').exists()
 def kiln = new File(basedir, 'target/kiln')
@@ -22,7 +24,7 @@ assert html.contains('href="docs/hardening.md#root-login-refused"')
 ['debian-12', 'debian-13'].each { r ->
   def junit = new File(kiln, "report/TEST-kiln-hardening-${r}.xml").text
   assert junit.contains("name=\"kiln-hardening.${r}\"")
-  assert junit.contains('tests="14"') && junit.contains('failures="0"')
+  assert junit.contains('tests="15"') && junit.contains('failures="0"')
 }
 assert log.contains('Kiln terminate took')
 // This build's candidates i-XXXXXXXX… lived in namespaces kilnc-XXXXXXXX-*: all gone.
