@@ -74,7 +74,7 @@ public final class LynisRun {
       ip link set lo up
       chroot "$m" /bin/sh -c 'ssh-keygen -A >/dev/null && /usr/sbin/sshd'
       set -- "$m"
-      trap 'umount -R "$t" 2>/dev/null; rmdir "$t"' EXIT
+      trap 'umount -R -l "$t" 2>/dev/null; rmdir "$t"' EXIT
       """;
 
   private static final Duration TIMEOUT = Duration.ofMinutes(10);
