@@ -3,7 +3,7 @@ package dev.kiln.cloud;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.kiln.render.Json;
-import dev.kiln.sandbox.CandidateSandbox;
+import dev.kiln.sandbox.CandidateState;
 import dev.kiln.spec.KilnException;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -44,7 +44,7 @@ public record Candidate(
     String host,
     Integer port,
     String sandboxCacheDir,
-    CandidateSandbox.State sandbox,
+    CandidateState sandbox,
     Aws aws,
     String terminatedAt,
     List<String> removed) {
@@ -106,7 +106,7 @@ public record Candidate(
     return port == null ? 0 : port;
   }
 
-  public Candidate withSandbox(Path cacheDir, CandidateSandbox.State s) {
+  public Candidate withSandbox(Path cacheDir, CandidateState s) {
     return new Candidate(
         cloud,
         amiId,

@@ -13,7 +13,9 @@ import dev.kiln.launch.LaunchRequest;
 import dev.kiln.launch.Launcher;
 import dev.kiln.probe.SandboxTarget;
 import dev.kiln.probe.Target;
+import dev.kiln.sandbox.CandidateCleanup;
 import dev.kiln.sandbox.CandidateSandbox;
+import dev.kiln.sandbox.CandidateState;
 import dev.kiln.sandbox.Emulator;
 import dev.kiln.sandbox.ImageStore;
 import dev.kiln.sandbox.Sandbox;
@@ -163,7 +165,7 @@ public final class SandboxCloud implements Cloud {
       Launcher.BannerWait banner,
       Consumer<String> log)
       throws KilnException {
-    CandidateSandbox.State s =
+    CandidateState s =
         CandidateSandbox.launch(
             cacheDir,
             start.amiId(),
@@ -172,13 +174,13 @@ public final class SandboxCloud implements Cloud {
             req.timeout(),
             st -> record.accept(start.withSandbox(cacheDir, st)),
             log);
-    int port = CandidateSandbox.source(s, "user").port();
+    int port = s.source("user").port();
     return start.withSandbox(cacheDir, s).at("127.0.0.1", port, Candidate.RUNNING);
   }
 
   @Override
   public List<String> terminate(Candidate c) {
-    return c.sandbox() == null ? List.of() : CandidateSandbox.terminate(c.sandbox());
+    return c.sandbox() == null ? List.of() : CandidateCleanup.terminate(c.sandbox());
   }
 
   @Override

@@ -2,7 +2,10 @@ package dev.kiln.probe;
 
 import dev.kiln.aws.AwsClients;
 import dev.kiln.aws.AwsSettings;
+import dev.kiln.sandbox.CandidateBoot;
+import dev.kiln.sandbox.CandidateNetwork;
 import dev.kiln.sandbox.CandidateSandbox;
+import dev.kiln.sandbox.CandidateState;
 import dev.kiln.sandbox.Emulator;
 import dev.kiln.sandbox.ImageStore;
 import dev.kiln.sandbox.LynisRun;
@@ -19,13 +22,13 @@ import software.amazon.awssdk.services.iam.IamClient;
 
 /** A sandbox candidate ({@link CandidateSandbox}): IAM through the emulator's Unix socket. */
 public final class SandboxTarget implements Target {
-  private final CandidateSandbox.State state;
+  private final CandidateState state;
   private final Path cacheDir;
   private final UnixBridge bridge;
   private final AwsClients clients;
   private final IamClient iam;
 
-  public SandboxTarget(CandidateSandbox.State state, Path cacheDir) throws KilnException {
+  public SandboxTarget(CandidateState state, Path cacheDir) throws KilnException {
     this.state = state;
     this.cacheDir = cacheDir;
     try {
@@ -51,12 +54,12 @@ public final class SandboxTarget implements Target {
 
   @Override
   public int port(String source) throws KilnException {
-    return CandidateSandbox.source(state, source).port();
+    return state.source(source).port();
   }
 
   @Override
   public String sourceAddress(String source) throws KilnException {
-    return CandidateSandbox.source(state, source).address();
+    return state.source(source).address();
   }
 
   @Override
@@ -79,8 +82,8 @@ public final class SandboxTarget implements Target {
   public boolean setIamReachable(boolean reachable) throws KilnException {
     // ctl0 is the candidate's only link to the emulator (IAM, STS); IMDS stays up.
     Procs.Result r =
-        CandidateSandbox.execNetns(
-            CandidateSandbox.vmNamespace(state),
+        CandidateNetwork.execNetns(
+            state.vmNamespace(),
             List.of("ip", "link", "set", "ctl0", reachable ? "up" : "down"),
             Duration.ofSeconds(10));
     if (r.exitCode() != 0) {
@@ -126,10 +129,8 @@ public final class SandboxTarget implements Target {
             Duration.ofSeconds(10));
     if (r.exitCode() == 127) {
       r =
-          CandidateSandbox.execNetns(
-              CandidateSandbox.vmNamespace(state),
-              List.of("nft", "list", "ruleset"),
-              Duration.ofSeconds(10));
+          CandidateNetwork.execNetns(
+              state.vmNamespace(), List.of("nft", "list", "ruleset"), Duration.ofSeconds(10));
     }
     if (!r.ok()) {
       throw new KilnException(
@@ -140,7 +141,7 @@ public final class SandboxTarget implements Target {
 
   @Override
   public Optional<String> otherBootHostKey() throws KilnException {
-    return Optional.of(CandidateSandbox.throwawayHostKey(cacheDir, state.amiId));
+    return Optional.of(CandidateBoot.throwawayHostKey(cacheDir, state.amiId));
   }
 
   @Override
@@ -149,9 +150,9 @@ public final class SandboxTarget implements Target {
       return Optional.empty();
     }
     Procs.Result r =
-        CandidateSandbox.execNetns(
-            CandidateSandbox.userNamespace(state),
-            List.of("ssh-audit", "-n", "-p", "22", CandidateSandbox.CANDIDATE_ADDRESS),
+        CandidateNetwork.execNetns(
+            state.userNamespace(),
+            List.of("ssh-audit", "-n", "-p", "22", CandidateNetwork.CANDIDATE_ADDRESS),
             Duration.ofSeconds(60));
     return Optional.of(new String[] {Integer.toString(r.exitCode()), r.output()});
   }

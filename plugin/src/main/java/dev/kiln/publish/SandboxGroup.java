@@ -2,7 +2,11 @@ package dev.kiln.publish;
 
 import dev.kiln.check.EffectiveSshd;
 import dev.kiln.render.Json;
+import dev.kiln.sandbox.CandidateBridges;
+import dev.kiln.sandbox.CandidateCleanup;
+import dev.kiln.sandbox.CandidateNetwork;
 import dev.kiln.sandbox.CandidateSandbox;
+import dev.kiln.sandbox.CandidateState;
 import dev.kiln.sandbox.Procs;
 import dev.kiln.spec.KilnException;
 import java.nio.file.Files;
@@ -22,7 +26,7 @@ import java.util.function.Consumer;
 public final class SandboxGroup {
   /** One instance of the group. */
   public record Member(
-      String instanceId, String amiId, String launchedAt, CandidateSandbox.State sandbox) {}
+      String instanceId, String amiId, String launchedAt, CandidateState sandbox) {}
 
   /** The group's record file. */
   record Doc(String name, String region, List<Member> members) {}
@@ -93,7 +97,7 @@ public final class SandboxGroup {
    */
   public Member launch(String amiId, Duration timeout, Consumer<String> log) throws KilnException {
     Member[] slot = {null};
-    CandidateSandbox.State s =
+    CandidateState s =
         CandidateSandbox.launch(
             cacheDir,
             amiId,
@@ -121,7 +125,7 @@ public final class SandboxGroup {
 
   /** Removes one instance; "removed" is logged after it is gone. */
   public List<String> remove(Member m, Consumer<String> log) {
-    List<String> removed = CandidateSandbox.terminate(m.sandbox());
+    List<String> removed = CandidateCleanup.terminate(m.sandbox());
     synchronized (lock) {
       members.removeIf(x -> x.instanceId().equals(m.instanceId()));
     }
@@ -149,10 +153,10 @@ public final class SandboxGroup {
    * sshd configuration ({@code sshd -T} inside it) holds the seed requirements.
    */
   public static String unhealthy(Member m) {
-    CandidateSandbox.State s = m.sandbox();
+    CandidateState s = m.sandbox();
     try {
-      int port = CandidateSandbox.source(s, "probe").port();
-      String banner = CandidateSandbox.banner(port);
+      int port = s.source("probe").port();
+      String banner = CandidateBridges.banner(port);
       if (!banner.startsWith("SSH-")) {
         return "no SSH banner (" + banner.strip() + ")";
       }
@@ -160,7 +164,7 @@ public final class SandboxGroup {
           CandidateSandbox.exec(
               s,
               "/usr/sbin/sshd -T -C user=kiln-health,host=health.invalid,addr="
-                  + CandidateSandbox.SOURCES.get("user"),
+                  + CandidateNetwork.SOURCES.get("user"),
               Duration.ofSeconds(20));
       if (r.exitCode() != 0) {
         return "sshd -T failed (exit " + r.exitCode() + "): " + Procs.tail(r.output());

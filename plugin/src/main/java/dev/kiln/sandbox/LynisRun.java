@@ -88,7 +88,7 @@ public final class LynisRun {
   }
 
   /** Lynis' SSH audit of a running candidate: its output (see the marks). */
-  public static String candidate(CandidateSandbox.State s) throws KilnException {
+  public static String candidate(CandidateState s) throws KilnException {
     if (s.pid1 <= 0 || !Files.exists(Path.of("/proc", Long.toString(s.pid1)))) {
       throw new KilnException("the candidate " + s.instanceId + " is not running");
     }

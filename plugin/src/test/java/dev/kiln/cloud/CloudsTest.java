@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.kiln.render.Json;
-import dev.kiln.sandbox.CandidateSandbox;
+import dev.kiln.sandbox.CandidateState;
 import dev.kiln.spec.CloudSettings;
 import dev.kiln.spec.KilnException;
 import java.net.URI;
@@ -50,13 +50,13 @@ class CloudsTest {
 
   @Test
   void candidateRoundTripsThroughItsRecordAndFindsItsCloud() throws Exception {
-    CandidateSandbox.State s = new CandidateSandbox.State();
+    CandidateState s = new CandidateState();
     s.instanceId = "i-0123456789abcdef0";
     s.amiId = "ami-1";
     s.region = "us-east-1";
     s.dir = tmp.resolve("run/x");
     s.namespaces = List.of("kilnc-1", "kilnc-2");
-    s.sources = List.of(new CandidateSandbox.Source("user", "198.19.2.1", 40001, "/s", 42L));
+    s.sources = List.of(new CandidateState.Source("user", "198.19.2.1", 40001, "/s", 42L));
     s.pid1 = 7;
     Candidate c =
         Candidate.launching("sandbox", "ami-1", "debian-12", "kiln-1", true, tmp.resolve("out"))

@@ -11,6 +11,7 @@ import dev.kiln.cloud.Candidate;
 import dev.kiln.cloud.CandidateRecords;
 import dev.kiln.probe.SandboxPipelineTest;
 import dev.kiln.render.Renderer;
+import dev.kiln.sandbox.CandidateCleanup;
 import dev.kiln.sandbox.CandidateSandbox;
 import dev.kiln.sandbox.Files2;
 import dev.kiln.sandbox.ImageStore;
@@ -106,10 +107,10 @@ class KeptCandidateTest {
       assertThat(removed)
           .anyMatch(r -> r.startsWith("namespace "))
           .anyMatch(r -> r.startsWith("listener 127.0.0.1:" + c1.port()));
-      assertThat(CandidateSandbox.leftovers(c1.sandbox())).isEmpty();
+      assertThat(CandidateCleanup.leftovers(c1.sandbox())).isEmpty();
       assertThat(answers(c1.port())).isFalse();
       assertThat(Path.of(c1.cacheRecord())).doesNotExist();
-      assertThat(CandidateSandbox.leftovers(c2.sandbox())).isNotEmpty();
+      assertThat(CandidateCleanup.leftovers(c2.sandbox())).isNotEmpty();
       assertThat(Termination.terminate(out1, copies, System.out::println)).isEmpty();
 
       // kiln:terminate -Dkiln.terminate.all, from anywhere: lists and removes project 2's
@@ -123,7 +124,7 @@ class KeptCandidateTest {
               });
       assertThat(all).anyMatch(l -> l.contains(c2.instanceId()) && l.contains(out2.toString()));
       assertThat(removedAll).anyMatch(r -> r.startsWith("namespace "));
-      assertThat(CandidateSandbox.leftovers(c2.sandbox())).isEmpty();
+      assertThat(CandidateCleanup.leftovers(c2.sandbox())).isEmpty();
       assertThat(answers(c2.port())).isFalse();
       assertThat(Candidate.read(out2.resolve(Launcher.RECORD)).orElseThrow().isTerminated())
           .isTrue();

@@ -6,7 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.kiln.launch.LaunchRequest;
 import dev.kiln.launch.Launcher;
 import dev.kiln.probe.Control.Outcome;
-import dev.kiln.sandbox.CandidateSandbox;
+import dev.kiln.sandbox.CandidateCleanup;
+import dev.kiln.sandbox.CandidateState;
 import dev.kiln.sandbox.SandboxSettings;
 import dev.kiln.spec.KilnException;
 import dev.kiln.spec.KilnSpec;
@@ -51,7 +52,7 @@ class ExistingUserModeTest {
     String ami = SandboxPipelineTest.bake(spec);
     new Launcher()
         .launch(LaunchRequest.sandbox(out, ami, SandboxSettings.defaultCacheDir()), s -> {});
-    CandidateSandbox.State state = SandboxPipelineTest.stateOf(out);
+    CandidateState state = SandboxPipelineTest.stateOf(out);
     try (SandboxTarget sandbox = new SandboxTarget(state, SandboxSettings.defaultCacheDir())) {
       // What an operator has on AWS: an IAM user in a sudo group, its key file, a trusted network.
       Ssh.Key key = Ssh.newKey("kiln-ops");
@@ -100,6 +101,6 @@ class ExistingUserModeTest {
     } finally {
       Launcher.terminate(out, s -> {});
     }
-    assertThat(CandidateSandbox.leftovers(state)).isEmpty();
+    assertThat(CandidateCleanup.leftovers(state)).isEmpty();
   }
 }

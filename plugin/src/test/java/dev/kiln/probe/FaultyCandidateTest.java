@@ -4,7 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kiln.launch.LaunchRequest;
 import dev.kiln.launch.Launcher;
-import dev.kiln.sandbox.CandidateSandbox;
+import dev.kiln.sandbox.CandidateCleanup;
+import dev.kiln.sandbox.CandidateState;
 import dev.kiln.sandbox.SandboxSettings;
 import dev.kiln.spec.KilnSpec;
 import java.nio.file.Path;
@@ -144,7 +145,7 @@ class FaultyCandidateTest {
   void probeFailsOnAWrongImage(String fault, List<String> controls, String shell) throws Exception {
     new Launcher()
         .launch(LaunchRequest.sandbox(out, ami, SandboxSettings.defaultCacheDir()), s -> {});
-    CandidateSandbox.State state = SandboxPipelineTest.stateOf(out);
+    CandidateState state = SandboxPipelineTest.stateOf(out);
     try {
       ProbeSettings settings =
           Verifier.settings(spec, out, "debian-12", SandboxPipelineTest.breakGlassCa())
@@ -171,6 +172,6 @@ class FaultyCandidateTest {
     } finally {
       Launcher.terminate(out, s -> {});
     }
-    assertThat(CandidateSandbox.leftovers(state)).isEmpty();
+    assertThat(CandidateCleanup.leftovers(state)).isEmpty();
   }
 }

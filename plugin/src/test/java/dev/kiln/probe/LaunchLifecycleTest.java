@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kiln.cloud.Candidate;
 import dev.kiln.launch.Launcher;
-import dev.kiln.sandbox.CandidateSandbox;
+import dev.kiln.sandbox.CandidateBridges;
+import dev.kiln.sandbox.CandidateCleanup;
+import dev.kiln.sandbox.CandidateState;
 import dev.kiln.sandbox.SandboxSettings;
 import dev.kiln.spec.KilnSpec;
 import java.io.BufferedReader;
@@ -59,7 +61,7 @@ class LaunchLifecycleTest {
     return Candidate.read(out.resolve(Launcher.RECORD)).orElseThrow();
   }
 
-  private static CandidateSandbox.State state(Candidate rec) {
+  private static CandidateState state(Candidate rec) {
     return rec.sandbox();
   }
 
@@ -73,12 +75,12 @@ class LaunchLifecycleTest {
     // 1. Ctrl-C during the build: the shutdown hook terminates the candidate.
     Process p = child(out, ami, false);
     awaitLaunched(p);
-    CandidateSandbox.State s1 = state(record(out));
-    assertThat(CandidateSandbox.leftovers(s1)).isNotEmpty();
+    CandidateState s1 = state(record(out));
+    assertThat(CandidateCleanup.leftovers(s1)).isNotEmpty();
     new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor();
     assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(record(out).isTerminated()).isTrue();
-    assertThat(CandidateSandbox.leftovers(s1)).isEmpty();
+    assertThat(CandidateCleanup.leftovers(s1)).isEmpty();
 
     // 2. kiln.keep: the JVM exits, the candidate stays reachable; a later run terminates it.
     Process k = child(out, ami, true);
@@ -87,11 +89,11 @@ class LaunchLifecycleTest {
     Candidate rec = record(out);
     assertThat(rec.isRunning()).isTrue();
     assertThat(rec.keep()).isTrue();
-    CandidateSandbox.State s2 = state(rec);
+    CandidateState s2 = state(rec);
     int port = rec.portNumber();
-    assertThat(CandidateSandbox.banner(port)).startsWith("SSH-2.0-");
+    assertThat(CandidateBridges.banner(port)).startsWith("SSH-2.0-");
     List<String> removed = Launcher.terminate(out, System.out::println);
     assertThat(removed).anyMatch(x -> x.startsWith("listener 127.0.0.1:" + port));
-    assertThat(CandidateSandbox.leftovers(s2)).isEmpty();
+    assertThat(CandidateCleanup.leftovers(s2)).isEmpty();
   }
 }

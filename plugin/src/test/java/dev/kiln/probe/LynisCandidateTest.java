@@ -4,7 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kiln.launch.LaunchRequest;
 import dev.kiln.launch.Launcher;
-import dev.kiln.sandbox.CandidateSandbox;
+import dev.kiln.sandbox.CandidateCleanup;
+import dev.kiln.sandbox.CandidateState;
 import dev.kiln.sandbox.LynisRun;
 import dev.kiln.sandbox.SandboxSettings;
 import dev.kiln.spec.KilnSpec;
@@ -57,7 +58,7 @@ class LynisCandidateTest {
   void lynisPassesTheCandidateAndFailsItOncePlantedWeakSettings() throws Exception {
     new Launcher()
         .launch(LaunchRequest.sandbox(out, ami, SandboxSettings.defaultCacheDir()), s -> {});
-    CandidateSandbox.State state = SandboxPipelineTest.stateOf(out);
+    CandidateState state = SandboxPipelineTest.stateOf(out);
     try (SandboxTarget t = new SandboxTarget(state, SandboxSettings.defaultCacheDir())) {
       Control good = lynis(t, null);
       assertThat(good.outcome()).as(good.observed()).isEqualTo(Control.Outcome.PASS);
@@ -85,6 +86,6 @@ class LynisCandidateTest {
     } finally {
       Launcher.terminate(out, s -> {});
     }
-    assertThat(CandidateSandbox.leftovers(state)).isEmpty();
+    assertThat(CandidateCleanup.leftovers(state)).isEmpty();
   }
 }

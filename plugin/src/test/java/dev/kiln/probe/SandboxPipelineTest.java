@@ -14,7 +14,10 @@ import dev.kiln.launch.Launched;
 import dev.kiln.launch.Launcher;
 import dev.kiln.launch.Termination;
 import dev.kiln.render.Renderer;
+import dev.kiln.sandbox.CandidateBridges;
+import dev.kiln.sandbox.CandidateCleanup;
 import dev.kiln.sandbox.CandidateSandbox;
+import dev.kiln.sandbox.CandidateState;
 import dev.kiln.sandbox.Netns;
 import dev.kiln.sandbox.Procs;
 import dev.kiln.sandbox.SandboxSettings;
@@ -166,7 +169,7 @@ public class SandboxPipelineTest {
                 null,
                 System.out::println);
     assertThat(launched).extracting(Launched::recipe).containsExactly("debian-12", "debian-13");
-    List<CandidateSandbox.State> states = new java.util.ArrayList<>();
+    List<CandidateState> states = new java.util.ArrayList<>();
     for (Path rec : Termination.records(out)) {
       states.add(stateOf(rec));
     }
@@ -189,9 +192,9 @@ public class SandboxPipelineTest {
                 .findFirst()
                 .orElseThrow()
                 .opensshVersion();
-        assertThat(CandidateSandbox.banner(l.port())).startsWith("SSH-2.0-OpenSSH_" + openssh);
+        assertThat(CandidateBridges.banner(l.port())).startsWith("SSH-2.0-OpenSSH_" + openssh);
       }
-      for (CandidateSandbox.State state : states) {
+      for (CandidateState state : states) {
         // the sandbox-only jail override is in the instance's upper layer, not in the image layer
         assertThat(state.dir.resolve("vm/upper/etc/fail2ban/jail.d/zz-kiln-sandbox.local"))
             .exists();
@@ -259,12 +262,12 @@ public class SandboxPipelineTest {
           .doesNotContain("<script", "<link", "src=", "url(", "@import");
     } finally {
       List<String> removed = Launcher.terminate(out, System.out::println);
-      for (CandidateSandbox.State state : states) {
+      for (CandidateState state : states) {
         assertThat(removed).anyMatch(x -> x.startsWith("namespace kilnc-" + state.shortId + "-vm"));
       }
     }
-    for (CandidateSandbox.State state : states) {
-      assertThat(CandidateSandbox.leftovers(state)).isEmpty();
+    for (CandidateState state : states) {
+      assertThat(CandidateCleanup.leftovers(state)).isEmpty();
       assertThat(Netns.list()).noneMatch(n -> n.startsWith("kilnc-" + state.shortId));
       assertThat(Files.readString(Path.of("/proc/mounts"))).doesNotContain(state.dir.toString());
     }
@@ -314,8 +317,7 @@ public class SandboxPipelineTest {
    * wants the keyword there with the value, the other reads every file and wants every occurrence
    * to carry it.
    */
-  static void scannersReadingFilesSeeTheHardenedValues(CandidateSandbox.State state)
-      throws Exception {
+  static void scannersReadingFilesSeeTheHardenedValues(CandidateState state) throws Exception {
     for (Map.Entry<String, String> e : CIS_VALUES.entrySet()) {
       String grep = " | grep -iE '^[[:space:]]*" + e.getKey() + "[[:space:]]' | awk '{ print $2 }'";
       String mainOnly =
@@ -362,7 +364,7 @@ public class SandboxPipelineTest {
         .launch(
             LaunchRequest.sandbox(out, ami, SandboxSettings.defaultCacheDir()),
             System.out::println);
-    CandidateSandbox.State state = stateOf(out);
+    CandidateState state = stateOf(out);
     try {
       assertThatThrownBy(() -> Verifier.verify(out, spec, System.out::println))
           .isInstanceOf(KilnException.class)
@@ -382,11 +384,11 @@ public class SandboxPipelineTest {
     } finally {
       Launcher.terminate(out, System.out::println);
     }
-    assertThat(CandidateSandbox.leftovers(state)).isEmpty();
+    assertThat(CandidateCleanup.leftovers(state)).isEmpty();
   }
 
   /** The sandbox state of the candidate {@code out/instance.json}, or a record file, names. */
-  static CandidateSandbox.State stateOf(Path outOrRecord) throws KilnException {
+  static CandidateState stateOf(Path outOrRecord) throws KilnException {
     Path file = Files.isDirectory(outOrRecord) ? outOrRecord.resolve(Launcher.RECORD) : outOrRecord;
     return Candidate.read(file).orElseThrow().sandbox();
   }

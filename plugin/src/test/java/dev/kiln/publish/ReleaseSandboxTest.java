@@ -13,7 +13,7 @@ import dev.kiln.launch.Launcher;
 import dev.kiln.probe.Verifier;
 import dev.kiln.render.Json;
 import dev.kiln.render.Renderer;
-import dev.kiln.sandbox.CandidateSandbox;
+import dev.kiln.sandbox.CandidateCleanup;
 import dev.kiln.sandbox.ImageStore;
 import dev.kiln.sandbox.Netns;
 import dev.kiln.sandbox.Procs;
@@ -245,7 +245,7 @@ class ReleaseSandboxTest {
       Releases.terminateGroup(cloud, group, System.out::println);
       new SandboxRecord(CACHE).forget(name, template);
       for (SandboxGroup.Member m : members) {
-        assertThat(CandidateSandbox.leftovers(m.sandbox())).isEmpty();
+        assertThat(CandidateCleanup.leftovers(m.sandbox())).isEmpty();
       }
       assertThat(Netns.list())
           .noneMatch(n -> members.stream().anyMatch(m -> n.contains(m.sandbox().shortId)));

@@ -77,8 +77,8 @@ class NothingLeftBehindTest {
     throw new AssertionError("the child exited before " + marker + " (exit " + p.waitFor() + ")");
   }
 
-  private static CandidateSandbox.State state(Path f) throws IOException {
-    return Json.parse(Files.readString(f), CandidateSandbox.State.class);
+  private static CandidateState state(Path f) throws IOException {
+    return Json.parse(Files.readString(f), CandidateState.class);
   }
 
   private String ami() throws Exception {
@@ -142,7 +142,7 @@ class NothingLeftBehindTest {
         }
       }
       for (int port : ports) {
-        if (CandidateSandbox.listening(port)) {
+        if (CandidateBridges.listening(port)) {
           out.add("listener 127.0.0.1:" + port);
         }
       }
@@ -162,7 +162,7 @@ class NothingLeftBehindTest {
         child("launch", SandboxSettings.defaultCacheDir().toString(), ami, stateFile.toString());
     await(launch, "LAUNCHED");
     assertThat(launch.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    CandidateSandbox.State s = state(stateFile);
+    CandidateState s = state(stateFile);
     // the blind spot: the names are listed (/run/netns is on disk) but not mounted here, so
     // 'ip netns pids' finds nothing in them while the candidate runs
     for (String ns : s.namespaces) {
@@ -170,8 +170,7 @@ class NothingLeftBehindTest {
           .extracting(Procs.Result::output)
           .matches(o -> !o.matches("(?s).*\\d.*"), "no PIDs");
     }
-    assertThat(CandidateSandbox.banner(CandidateSandbox.source(s, "user").port()))
-        .startsWith("SSH-2.0-");
+    assertThat(CandidateBridges.banner(s.source("user").port())).startsWith("SSH-2.0-");
     Traces t = Traces.of(s.dir.resolve("procs"), s.dir);
     assertThat(t.netns()).hasSizeGreaterThanOrEqualTo(2); // ctl (moto) and vm (IMDS, candidate)
     assertThat(t.ports()).hasSize(3);
@@ -185,7 +184,7 @@ class NothingLeftBehindTest {
     assertThat(out).anyMatch(l -> l.startsWith("removed process moto-"));
     assertThat(out).noneMatch(l -> l.contains("NOT removed"));
     assertThat(t.left()).isEmpty();
-    assertThat(CandidateSandbox.leftovers(s)).isEmpty();
+    assertThat(CandidateCleanup.leftovers(s)).isEmpty();
   }
 
   @Test
@@ -219,17 +218,17 @@ class NothingLeftBehindTest {
     }
     assertThat(launch.waitFor(30, TimeUnit.SECONDS)).isTrue();
     assertThat(launch.exitValue()).isEqualTo(137);
-    CandidateSandbox.State s = state(stateFile);
+    CandidateState s = state(stateFile);
     Thread.sleep(500); // socat gets to listen: the leak the ledger has to catch
     Traces t = Traces.of(s.dir.resolve("procs"), s.dir);
     assertThat(t.ports()).isNotEmpty();
     assertThat(t.left()).isNotEmpty();
 
-    List<String> removed = CandidateSandbox.terminate(s);
+    List<String> removed = CandidateCleanup.terminate(s);
     System.out.println("removed " + removed);
     assertThat(removed).noneMatch(l -> l.contains("NOT removed"));
     assertThat(t.left()).isEmpty();
-    assertThat(CandidateSandbox.leftovers(s)).isEmpty();
+    assertThat(CandidateCleanup.leftovers(s)).isEmpty();
   }
 
   @Test

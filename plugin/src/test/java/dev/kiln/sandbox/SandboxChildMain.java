@@ -37,9 +37,8 @@ public final class SandboxChildMain {
         System.out.println("LAUNCHED");
       }
       case "terminate" -> {
-        CandidateSandbox.State m =
-            Json.parse(Files.readString(Path.of(a[1])), CandidateSandbox.State.class);
-        for (String r : CandidateSandbox.terminate(m)) {
+        CandidateState m = Json.parse(Files.readString(Path.of(a[1])), CandidateState.class);
+        for (String r : CandidateCleanup.terminate(m)) {
           System.out.println("removed " + r);
         }
       }
@@ -86,7 +85,7 @@ public final class SandboxChildMain {
     System.exit(0);
   }
 
-  private static void write(Path f, CandidateSandbox.State s) {
+  private static void write(Path f, CandidateState s) {
     try {
       Json.writeFile(f, s);
     } catch (java.io.IOException e) {
