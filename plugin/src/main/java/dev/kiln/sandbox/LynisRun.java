@@ -44,13 +44,15 @@ public final class LynisRun {
         --quick --tests-from-group ssh --logfile /mnt/out/lynis.log \
         --report-file /mnt/out/report.dat' >"$st/out/stdout" 2>&1 || rc=$?
       echo "lynis-exit=$rc"
-      echo '%s'
+      echo '@REPORT_MARK@'
       cat "$st/out/report.dat" 2>/dev/null || true
-      echo '%s'
+      echo '@OUTPUT_MARK@'
       cat "$st/out/stdout"
       umount "$root/mnt" "$st" && rmdir "$st"
       """
-          .formatted(REPORT_MARK, OUTPUT_MARK);
+          // replace, not formatted(): the text is a shell script whose line ends must stay \n
+          .replace("@REPORT_MARK@", REPORT_MARK)
+          .replace("@OUTPUT_MARK@", OUTPUT_MARK);
 
   /** An overlay of the base on a tmpfs, /proc, /dev, host keys and the stock sshd, then AUDIT. */
   static final String BASE =
