@@ -74,13 +74,26 @@ public final class Prober {
     }
     List<Control> out = Collections.synchronizedList(new ArrayList<>());
     t.ignoreInFail2ban(t.sourceAddress("probe"), true);
+    List<Thread> beside = new ArrayList<>();
     try {
-      for (List<ControlRegistry.Entry> stage : ControlRegistry.STAGES) {
+      for (ControlRegistry.Entry e : ControlRegistry.BESIDE) {
+        if (only == null || only.contains(e.id())) {
+          beside.add(start(e, out));
+        }
+      }
+      List<List<ControlRegistry.Entry>> stages = ControlRegistry.STAGES;
+      for (int i = 0; i < stages.size(); i++) {
+        if (i == stages.size() - 1) {
+          join(beside);
+        }
         List<ControlRegistry.Entry> run =
-            stage.stream().filter(e -> only == null || only.contains(e.id())).toList();
+            stages.get(i).stream().filter(e -> only == null || only.contains(e.id())).toList();
         runSideBySide(run, out);
       }
     } finally {
+      // Also when a stage broke the harness: the beside controls are not left running.
+      beside.forEach(Thread::interrupt);
+      joinQuietly(beside);
       t.ignoreInFail2ban(t.sourceAddress("probe"), false);
     }
     List<String> order = ControlRegistry.ids();
@@ -94,20 +107,36 @@ public final class Prober {
       throws KilnException {
     List<Thread> others = new ArrayList<>();
     for (ControlRegistry.Entry e : entries.subList(Math.min(1, entries.size()), entries.size())) {
-      Thread th = new Thread(() -> out.add(control(e)), "kiln-probe-" + e.id());
-      th.start();
-      others.add(th);
+      others.add(start(e, out));
     }
     if (!entries.isEmpty()) {
       out.add(control(entries.get(0)));
     }
+    join(others);
+  }
+
+  private Thread start(ControlRegistry.Entry e, List<Control> out) {
+    Thread th = new Thread(() -> out.add(control(e)), "kiln-probe-" + e.id());
+    th.start();
+    return th;
+  }
+
+  private static void join(List<Thread> threads) throws KilnException {
     try {
-      for (Thread th : others) {
+      for (Thread th : threads) {
         th.join();
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new KilnException("interrupted", e);
+    }
+  }
+
+  private static void joinQuietly(List<Thread> threads) {
+    try {
+      join(threads);
+    } catch (KilnException e) {
+      // interrupted while cleaning up: the caller's exception or interrupt status says why
     }
   }
 

@@ -26,6 +26,28 @@ public final class LynisRun {
 
   public static final String OUTPUT_MARK = "=== kiln-lynis-output ===";
 
+  /**
+   * Lynis' profile: the settings of Debian's default.prf that the SSH test group reads. The rest of
+   * default.prf (the sysctl {@code config-data} lines and plugin switches) serves other groups, and
+   * Lynis parses a profile with several process starts per line: with default.prf given as {@code
+   * --profile} and found again in the working directory, parsing alone took 43 s of a 110 s audit
+   * here; with this profile the audit took 42 s, with the same findings and index.
+   */
+  static final String PROFILE =
+      """
+      error-on-warnings=no
+      language=
+      machine-role=server
+      profile-name=Kiln SSH audit
+      pause-between-tests=0
+      quick=yes
+      skip-plugins=yes
+      skip-upgrade-test=yes
+      test-scan-mode=full
+      verbose=no
+      colors=no
+      """;
+
   /** Copies Lynis onto a private tmpfs at $root/mnt, runs it chrooted in $root, prints results. */
   static final String AUDIT =
       """
@@ -36,11 +58,14 @@ public final class LynisRun {
       mount -t tmpfs -o mode=0700 tmpfs "$st"
       mkdir -p "$st/lynis" "$st/out"
       cp -a /usr/share/lynis/include /usr/share/lynis/db /etc/lynis/plugins "$st/lynis/"
-      cp -a /usr/sbin/lynis /etc/lynis/default.prf "$st/lynis/"
+      cp -a /usr/sbin/lynis "$st/lynis/"
+      cat >"$st/lynis/kiln.prf" <<'PRF'
+      @PROFILE@
+      PRF
       mount --bind "$st" "$root/mnt"
       rc=0
       chroot "$root" /bin/sh -c 'cd /mnt/lynis && exec ./lynis audit system --usecwd \
-        --profile /mnt/lynis/default.prf --plugindir /mnt/lynis/plugins --no-plugins --no-colors \
+        --profile /mnt/lynis/kiln.prf --plugindir /mnt/lynis/plugins --no-plugins --no-colors \
         --quick --tests-from-group ssh --logfile /mnt/out/lynis.log \
         --report-file /mnt/out/report.dat' >"$st/out/stdout" 2>&1 || rc=$?
       echo "lynis-exit=$rc"
@@ -51,6 +76,7 @@ public final class LynisRun {
       umount "$root/mnt" "$st" && rmdir "$st"
       """
           // replace, not formatted(): the text is a shell script whose line ends must stay \n
+          .replace("@PROFILE@", PROFILE.strip())
           .replace("@REPORT_MARK@", REPORT_MARK)
           .replace("@OUTPUT_MARK@", OUTPUT_MARK);
 

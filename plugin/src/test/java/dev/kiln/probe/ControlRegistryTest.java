@@ -18,6 +18,17 @@ class ControlRegistryTest {
   }
 
   @Test
+  void lynisRunsBesideTheStagesNotInOne() {
+    assertThat(ControlRegistry.BESIDE)
+        .extracting(ControlRegistry.Entry::id)
+        .contains(LynisProbe.ID);
+    assertThat(ControlRegistry.STAGES.stream().flatMap(List::stream))
+        .extracting(ControlRegistry.Entry::id)
+        .doesNotContainAnyElementsOf(
+            ControlRegistry.BESIDE.stream().map(ControlRegistry.Entry::id).toList());
+  }
+
+  @Test
   void reportOrderIsTheOneBeforeTheSplit() {
     assertThat(ControlRegistry.ids())
         .containsExactly(
