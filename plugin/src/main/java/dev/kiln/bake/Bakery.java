@@ -6,6 +6,7 @@ import dev.kiln.cloud.BakeSession;
 import dev.kiln.cloud.Cloud;
 import dev.kiln.cloud.Clouds;
 import dev.kiln.cloud.SandboxCloud;
+import dev.kiln.exec.Procs;
 import dev.kiln.packer.Artifact;
 import dev.kiln.packer.PackerBuild;
 import dev.kiln.packer.PackerExecutable;
@@ -14,7 +15,6 @@ import dev.kiln.render.Json;
 import dev.kiln.sandbox.Sandbox;
 import dev.kiln.spec.KilnException;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.ZoneOffset;
@@ -274,22 +274,11 @@ public final class Bakery {
     if (dir == null) {
       return Optional.empty();
     }
-    try {
-      Process p =
-          new ProcessBuilder("git", "-C", dir.toString(), "rev-parse", "--verify", "-q", "HEAD")
-              .redirectErrorStream(true)
-              .start();
-      p.getOutputStream().close();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-      if (p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0 && out.matches("[0-9a-f]{40}")) {
-        return Optional.of(out);
-      }
-    } catch (IOException e) {
-      return Optional.empty();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    return Optional.empty();
+    Procs.Captured r =
+        Procs.capture(
+            List.of("git", "-C", dir.toString(), "rev-parse", "--verify", "-q", "HEAD"), 10);
+    String out = r.stdout().strip();
+    return r.ok() && out.matches("[0-9a-f]{40}") ? Optional.of(out) : Optional.empty();
   }
 
   static String newRunId() {

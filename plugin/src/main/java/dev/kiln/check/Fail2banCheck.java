@@ -1,5 +1,6 @@
 package dev.kiln.check;
 
+import dev.kiln.exec.Procs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -83,25 +84,25 @@ final class Fail2banCheck {
           conf.resolve("jail.d").resolve("zzzz-kiln-check.local"),
           "[recidive]\nlogpath = " + log + "\n");
       List<String> base = List.of(client.get().toString(), "-c", conf.toString());
-      Proc.Result t = Proc.run(concat(base, "-t"), 60);
+      Procs.Captured t = Procs.capture(concat(base, "-t"), 60);
       if (!t.ok()) {
         findings.add(
             new Finding(
                 recipe,
                 CHECK + ".config",
                 31,
-                "fail2ban-client -t rejects the jails (exit " + t.exit() + ")",
+                "fail2ban-client -t rejects the jails (exit " + t.exitCode() + ")",
                 t.output()));
         return findings;
       }
-      Proc.Result d = Proc.run(concat(base, "-d"), 60);
+      Procs.Captured d = Procs.capture(concat(base, "-d"), 60);
       if (!d.ok()) {
         findings.add(
             new Finding(
                 recipe,
                 CHECK + ".config",
                 31,
-                "fail2ban-client -d failed (exit " + d.exit() + ")",
+                "fail2ban-client -d failed (exit " + d.exitCode() + ")",
                 d.output()));
         return findings;
       }

@@ -1,8 +1,10 @@
 package dev.kiln.check;
 
+import dev.kiln.exec.Procs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -62,14 +64,16 @@ final class PackerCheck {
       cmd.add(v.getKey() + "=" + v.getValue());
     }
     cmd.add(Objects.requireNonNull(template.getFileName(), "a regular file has a name").toString());
-    Proc.Result r = Proc.run(cmd, template.getParent(), Map.of("CHECKPOINT_DISABLE", "1"), 120);
+    Procs.Captured r =
+        Procs.capture(
+            cmd, template.getParent(), Map.of("CHECKPOINT_DISABLE", "1"), Duration.ofSeconds(120));
     if (!r.ok()) {
       out.add(
           new Finding(
               recipe,
               CHECK,
               0,
-              "packer validate rejects " + TEMPLATE + " (exit " + r.exit() + ")",
+              "packer validate rejects " + TEMPLATE + " (exit " + r.exitCode() + ")",
               String.join(" ", cmd.subList(1, cmd.size())) + "\n" + r.output()));
     }
     return out;

@@ -1,5 +1,6 @@
 package dev.kiln.check;
 
+import dev.kiln.exec.Procs;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -67,7 +68,7 @@ final class ScriptCheck {
       for (Path p : shells) {
         String rel = in.bundleDir().relativize(p).toString();
         if (bash.isPresent()) {
-          Proc.Result r = Proc.run(List.of(bash.get().toString(), "-n", p.toString()), 30);
+          Procs.Captured r = Procs.capture(List.of(bash.get().toString(), "-n", p.toString()), 30);
           if (!r.ok()) {
             out.add(
                 new Finding(
@@ -80,8 +81,9 @@ final class ScriptCheck {
           }
         }
         if (shellcheck.isPresent()) {
-          Proc.Result r =
-              Proc.run(List.of(shellcheck.get().toString(), "-S", "warning", p.toString()), 60);
+          Procs.Captured r =
+              Procs.capture(
+                  List.of(shellcheck.get().toString(), "-S", "warning", p.toString()), 60);
           if (!r.ok()) {
             out.add(
                 new Finding(
@@ -100,8 +102,9 @@ final class ScriptCheck {
         out.add(Tools.missing(recipe, CHECK + ".python", 0, "python3", "the Python programs"));
       } else {
         for (Path p : pythons) {
-          Proc.Result r =
-              Proc.run(List.of(python.get().toString(), "-I", "-c", COMPILE, p.toString()), 30);
+          Procs.Captured r =
+              Procs.capture(
+                  List.of(python.get().toString(), "-I", "-c", COMPILE, p.toString()), 30);
           if (!r.ok()) {
             out.add(
                 new Finding(

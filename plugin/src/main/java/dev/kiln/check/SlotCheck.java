@@ -1,5 +1,6 @@
 package dev.kiln.check;
 
+import dev.kiln.exec.Procs;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -54,7 +55,7 @@ final class SlotCheck {
       tmp = Files.createTempDirectory("kiln-slot-check");
       Path dropIns = Files.createDirectory(tmp.resolve("sshd_config.d"));
       Path key = tmp.resolve("host_key");
-      Proc.run(
+      Procs.capture(
           List.of(keygen.get().toString(), "-q", "-t", "ed25519", "-N", "", "-f", key.toString()),
           30);
       Files.writeString(
@@ -96,9 +97,9 @@ final class SlotCheck {
       for (String u : users) {
         List<String> cmd = new ArrayList<>(base);
         cmd.addAll(List.of("-C", "user=" + u + ",host=probe.example,addr=192.0.2.10"));
-        Proc.Result fileView = Proc.run(cmd, 30);
+        Procs.Captured fileView = Procs.capture(cmd, 30);
         cmd.addAll(live);
-        Proc.Result liveView = Proc.run(cmd, 30);
+        Procs.Captured liveView = Procs.capture(cmd, 30);
         if (!fileView.ok() || !liveView.ok()) {
           out.add(
               new Finding(
@@ -126,8 +127,8 @@ final class SlotCheck {
             expect(recipe, u, u.equals(breakGlass), SshdCheck.parse(fileView.stdout()), evidence));
       }
       if (breakGlass != null) {
-        Proc.Result fp =
-            Proc.run(
+        Procs.Captured fp =
+            Procs.capture(
                 List.of(
                     keygen.get().toString(),
                     "-l",

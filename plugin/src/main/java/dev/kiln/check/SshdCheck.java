@@ -1,5 +1,6 @@
 package dev.kiln.check;
 
+import dev.kiln.exec.Procs;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -118,8 +119,8 @@ final class SshdCheck {
       tmp = Files.createTempDirectory("kiln-sshd-check");
       Path dropIns = Files.createDirectory(tmp.resolve("sshd_config.d"));
       Path key = tmp.resolve("host_key");
-      Proc.Result kg =
-          Proc.run(
+      Procs.Captured kg =
+          Procs.capture(
               List.of(
                   keygen.get().toString(), "-q", "-t", "ed25519", "-N", "", "-f", key.toString()),
               30);
@@ -142,8 +143,8 @@ final class SshdCheck {
       }
       // What provision.sh does to the image's files at bake time, done here by the same script.
       Path align = in.bundleDir().resolve("packer/sshd-align.sh");
-      Proc.Result aligned =
-          Proc.run(
+      Procs.Captured aligned =
+          Procs.capture(
               List.of(
                   "bash",
                   align.toString(),
@@ -158,7 +159,7 @@ final class SshdCheck {
                 CHECK + ".fileview",
                 FILE_VIEW_CONTROL,
                 "packer/sshd-align.sh failed on the recipe's stock files (exit "
-                    + aligned.exit()
+                    + aligned.exitCode()
                     + ")",
                 aligned.output()));
         return findings;
@@ -192,20 +193,21 @@ final class SshdCheck {
       for (Map.Entry<String, String> e : later.entrySet()) {
         Files.writeString(dropIns.resolve(e.getKey()), e.getValue());
       }
-      Proc.Result t =
-          Proc.run(List.of(sshd.get().toString(), "-t", "-f", config, "-h", key.toString()), 30);
+      Procs.Captured t =
+          Procs.capture(
+              List.of(sshd.get().toString(), "-t", "-f", config, "-h", key.toString()), 30);
       if (!t.ok()) {
         findings.add(
             new Finding(
                 recipe,
                 CHECK + ".config",
                 1,
-                "sshd -t rejects the configuration (exit " + t.exit() + ")",
+                "sshd -t rejects the configuration (exit " + t.exitCode() + ")",
                 t.output() + "\n" + evidenceFiles));
         return findings;
       }
-      Proc.Result big =
-          Proc.run(
+      Procs.Captured big =
+          Procs.capture(
               List.of(
                   sshd.get().toString(),
                   "-T",
@@ -222,7 +224,7 @@ final class SshdCheck {
                 recipe,
                 CHECK + ".config",
                 1,
-                "sshd -T failed (exit " + big.exit() + ")",
+                "sshd -T failed (exit " + big.exitCode() + ")",
                 big.output() + "\n" + evidenceFiles));
         return findings;
       }
@@ -253,8 +255,8 @@ final class SshdCheck {
     String evidence =
         "after packer/sshd-align.sh on the stock sshd_config and drop-ins "
             + String.join(", ", sorted(new LinkedHashSet<>(dropInNames)));
-    Proc.Result t =
-        Proc.run(
+    Procs.Captured t =
+        Procs.capture(
             List.of(
                 sshd.toString(),
                 "-T",
@@ -271,7 +273,7 @@ final class SshdCheck {
               in.recipeId(),
               CHECK + ".fileview",
               FILE_VIEW_CONTROL,
-              "sshd -T rejects the files as the bake leaves them (exit " + t.exit() + ")",
+              "sshd -T rejects the files as the bake leaves them (exit " + t.exitCode() + ")",
               t.output() + "\n" + evidence));
     }
     Map<String, String> view = new LinkedHashMap<>();
@@ -503,7 +505,7 @@ final class SshdCheck {
       if (ssh.isEmpty()) {
         continue;
       }
-      Proc.Result r = Proc.run(List.of(ssh.get().toString(), "-Q", query.get(kind)), 10);
+      Procs.Captured r = Procs.capture(List.of(ssh.get().toString(), "-Q", query.get(kind)), 10);
       if (!r.ok()) {
         continue;
       }
@@ -593,7 +595,7 @@ final class SshdCheck {
 
   /** The local OpenSSH's major.minor ({@code ssh -V}), or null. */
   private static String localVersion(Path ssh) {
-    Proc.Result r = Proc.run(List.of(ssh.toString(), "-V"), 10);
+    Procs.Captured r = Procs.capture(List.of(ssh.toString(), "-V"), 10);
     var m = java.util.regex.Pattern.compile("OpenSSH_(\\d+\\.\\d+)").matcher(r.output());
     return m.find() ? m.group(1) : null;
   }

@@ -6,17 +6,16 @@ import dev.kiln.aws.ImageCatalog;
 import dev.kiln.bake.BakeLog;
 import dev.kiln.bake.RecipeBundle;
 import dev.kiln.check.HostileFiles;
+import dev.kiln.exec.SshKeygen;
 import dev.kiln.packer.PackerBuild;
 import dev.kiln.sandbox.BaseRootfs;
 import dev.kiln.sandbox.Emulator;
 import dev.kiln.sandbox.ImageStore;
-import dev.kiln.sandbox.Procs;
 import dev.kiln.sandbox.Sandbox;
 import dev.kiln.spec.KilnException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -131,19 +130,7 @@ final class SandboxBakeSession implements BakeSession {
       Files.createDirectories(keys);
       Files.deleteIfExists(key);
       Files.deleteIfExists(keys.resolve("id_ed25519.pub"));
-      Procs.check(
-          List.of(
-              "ssh-keygen",
-              "-q",
-              "-t",
-              "ed25519",
-              "-N",
-              "",
-              "-C",
-              "kiln-" + runId,
-              "-f",
-              key.toString()),
-          Duration.ofSeconds(20));
+      SshKeygen.newEd25519("kiln-" + runId, key);
       pub = Files.readString(keys.resolve("id_ed25519.pub")).strip();
     } catch (IOException e) {
       throw new KilnException("cannot create the builder key: " + e.getMessage(), e);

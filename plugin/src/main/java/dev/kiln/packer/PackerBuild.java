@@ -1,10 +1,8 @@
 package dev.kiln.packer;
 
+import dev.kiln.exec.Procs;
 import dev.kiln.spec.KilnException;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -87,18 +85,19 @@ public final class PackerBuild {
    */
   public PackerResult run(PackerLog log) throws KilnException {
     long start = System.nanoTime();
-    ProcessBuilder pb = new ProcessBuilder(command()).redirectErrorStream(true);
-    pb.directory(
-        Objects.requireNonNull(
-                template.toAbsolutePath().getParent(), "the Packer template is in a directory")
-            .toFile());
-    pb.environment().putAll(env);
-    pb.environment().put("CHECKPOINT_DISABLE", "1");
-    pb.environment().put("PACKER_NO_COLOR", "1");
-    Process p;
+    Map<String, String> environment = new LinkedHashMap<>(env);
+    environment.put("CHECKPOINT_DISABLE", "1");
+    environment.put("PACKER_NO_COLOR", "1");
+    Collector c = new Collector(log);
+    Procs.Streamed run;
     try {
-      p = pb.start();
-      p.getOutputStream().close();
+      run =
+          Procs.stream(
+              command(),
+              Objects.requireNonNull(
+                  template.toAbsolutePath().getParent(), "the Packer template is in a directory"),
+              environment,
+              c::accept);
     } catch (IOException e) {
       throw new KilnException(
           "packer.executable",
@@ -106,26 +105,9 @@ public final class PackerBuild {
           List.of(),
           e);
     }
+    Process p = run.process();
     Thread hook = new Thread(() -> interruptAndWait(p), "kiln-packer-shutdown");
     boolean hooked = addHook(hook);
-    Collector c = new Collector(log);
-    Thread reader =
-        new Thread(
-            () -> {
-              try (BufferedReader r =
-                  new BufferedReader(
-                      new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                  c.accept(line);
-                }
-              } catch (IOException e) {
-                // process gone
-              }
-            },
-            "kiln-packer-out");
-    reader.setDaemon(true);
-    reader.start();
     String failure = null;
     try {
       if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -147,11 +129,7 @@ public final class PackerBuild {
         }
       }
     }
-    try {
-      reader.join(5000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    run.drain(Duration.ofSeconds(5));
     Duration took = Duration.ofNanos(System.nanoTime() - start);
     if (failure == null && p.exitValue() != 0) {
       failure = "Packer failed (exit " + p.exitValue() + ")";
@@ -176,7 +154,7 @@ public final class PackerBuild {
     if (!p.isAlive()) {
       return;
     }
-    signal(p.pid(), "INT");
+    Procs.signal(p.pid(), "INT");
     try {
       if (!p.waitFor(cleanupGrace.toMillis(), TimeUnit.MILLISECONDS)) {
         p.destroyForcibly();
@@ -189,17 +167,6 @@ public final class PackerBuild {
       } catch (InterruptedException again) {
         p.destroyForcibly();
       }
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  private static void signal(long pid, String sig) {
-    try {
-      Process k = new ProcessBuilder("kill", "-s", sig, Long.toString(pid)).start();
-      k.waitFor(5, TimeUnit.SECONDS);
-    } catch (IOException e) {
-      // gone
-    } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
   }

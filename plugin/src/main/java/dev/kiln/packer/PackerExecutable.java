@@ -1,12 +1,12 @@
 package dev.kiln.packer;
 
+import dev.kiln.exec.Procs;
 import dev.kiln.spec.KilnException;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -80,7 +80,7 @@ public final class PackerExecutable {
               null);
         }
       } else {
-        exe = onPath(configured, pathEnv);
+        exe = Procs.which(configured, pathEnv, List.of());
         if (exe == null) {
           throw new KilnException(
               "packer.executable",
@@ -90,7 +90,7 @@ public final class PackerExecutable {
         }
       }
     } else {
-      exe = onPath("packer", pathEnv);
+      exe = Procs.which("packer", pathEnv, List.of());
       if (exe == null) {
         throw new KilnException(
             "packer.executable",
@@ -110,45 +110,26 @@ public final class PackerExecutable {
     return new PackerExecutable(exe, v);
   }
 
-  private static Path onPath(String name, String pathEnv) {
-    if (pathEnv == null) {
-      return null;
-    }
-    for (String d : pathEnv.split(":")) {
-      if (d.isEmpty()) {
-        continue;
-      }
-      Path f = Path.of(d, name);
-      if (Files.isRegularFile(f) && Files.isExecutable(f)) {
-        return f;
-      }
-    }
-    return null;
-  }
-
   private static String versionOutput(Path exe) throws KilnException {
-    ProcessBuilder pb = new ProcessBuilder(exe.toString(), "version").redirectErrorStream(true);
-    pb.environment().put("CHECKPOINT_DISABLE", "1");
+    Procs.Result r;
     try {
-      Process p = pb.start();
-      p.getOutputStream().close();
-      byte[] out = p.getInputStream().readAllBytes();
-      if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-        p.destroyForcibly();
-        throw new KilnException(
-            "packer.executable",
-            "'" + exe + " version' failed: " + new String(out, StandardCharsets.UTF_8).strip(),
-            List.of(),
-            null);
-      }
-      return new String(out, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new KilnException(
-          "packer.executable", "cannot run " + exe + ": " + e.getMessage(), List.of(), e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new KilnException("interrupted while checking Packer's version", e);
+      r =
+          Procs.run(
+              List.of(exe.toString(), "version"),
+              Duration.ofSeconds(30),
+              Map.of("CHECKPOINT_DISABLE", "1"));
+    } catch (KilnException e) {
+      // cannot start, timed out or interrupted: it is the configured executable's fault or ours
+      throw new KilnException("packer.executable", e.getMessage(), List.of(), e);
     }
+    if (!r.ok()) {
+      throw new KilnException(
+          "packer.executable",
+          "'" + exe + " version' failed: " + r.output().strip(),
+          List.of(),
+          null);
+    }
+    return r.output();
   }
 
   public Path path() {

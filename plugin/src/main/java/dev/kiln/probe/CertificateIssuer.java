@@ -1,7 +1,8 @@
 package dev.kiln.probe;
 
+import dev.kiln.exec.Procs;
+import dev.kiln.exec.SshKeygen;
 import dev.kiln.sandbox.Files2;
-import dev.kiln.sandbox.Procs;
 import dev.kiln.spec.KilnException;
 import dev.kiln.spec.SshPublicKey;
 import java.io.IOException;
@@ -39,9 +40,7 @@ final class CertificateIssuer implements AutoCloseable {
   static CertificateIssuer throwaway() throws KilnException {
     Path dir = tempDir();
     Path key = dir.resolve("throwaway-ca");
-    run(
-        List.of(
-            "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "other-ca", "-f", key.toString()));
+    run(SshKeygen.ed25519("other-ca", key));
     return new CertificateIssuer(dir, key);
   }
 

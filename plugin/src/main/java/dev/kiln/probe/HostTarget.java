@@ -1,6 +1,6 @@
 package dev.kiln.probe;
 
-import dev.kiln.sandbox.Procs;
+import dev.kiln.exec.Procs;
 import dev.kiln.spec.KilnException;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -2,6 +2,7 @@ package dev.kiln.probe;
 
 import dev.kiln.aws.AwsClients;
 import dev.kiln.aws.AwsSettings;
+import dev.kiln.exec.Procs;
 import dev.kiln.sandbox.CandidateBoot;
 import dev.kiln.sandbox.CandidateNetwork;
 import dev.kiln.sandbox.CandidateSandbox;
@@ -9,7 +10,6 @@ import dev.kiln.sandbox.CandidateState;
 import dev.kiln.sandbox.Emulator;
 import dev.kiln.sandbox.ImageStore;
 import dev.kiln.sandbox.LynisRun;
-import dev.kiln.sandbox.Procs;
 import dev.kiln.sandbox.UnixBridge;
 import dev.kiln.spec.KilnException;
 import java.io.IOException;

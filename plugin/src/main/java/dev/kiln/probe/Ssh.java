@@ -7,13 +7,18 @@ import com.jcraft.jsch.KeyPair;
 import com.jcraft.jsch.Session;
 import com.jcraft.jsch.UIKeyboardInteractive;
 import com.jcraft.jsch.UserInfo;
+import dev.kiln.exec.Procs;
+import dev.kiln.exec.SshKeygen;
+import dev.kiln.spec.KilnException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Base64;
+import java.util.Map;
 
 /**
  * SSH from outside the candidate with jsch: logins with a key, a password or keyboard-interactive,
@@ -54,15 +59,9 @@ public final class Ssh {
     try {
       dir = Files.createTempDirectory("kiln-probe-key");
       Path f = dir.resolve("k");
-      Process p =
-          new ProcessBuilder(
-                  "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", f.toString())
-              .redirectErrorStream(true)
-              .start();
-      p.getOutputStream().close();
-      String o = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      if (p.waitFor() != 0) {
-        throw new IllegalStateException("ssh-keygen failed: " + o);
+      Procs.Result r = Procs.run(SshKeygen.ed25519(comment, f), Duration.ofSeconds(20), Map.of());
+      if (!r.ok()) {
+        throw new IllegalStateException("ssh-keygen failed: " + r.output());
       }
       byte[] prv = Files.readAllBytes(f);
       String pub = Files.readString(dir.resolve("k.pub")).strip();
@@ -70,11 +69,8 @@ public final class Ssh {
       String fp = kp.getFingerPrint();
       kp.dispose();
       return new Key(pub, prv, fp);
-    } catch (IOException | JSchException e) {
+    } catch (IOException | JSchException | KilnException e) {
       throw new IllegalStateException("cannot generate an ed25519 key: " + e.getMessage(), e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted", e);
     } finally {
       if (dir != null) {
         try (var s = Files.list(dir)) {

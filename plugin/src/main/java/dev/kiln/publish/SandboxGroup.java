@@ -1,13 +1,13 @@
 package dev.kiln.publish;
 
 import dev.kiln.check.EffectiveSshd;
+import dev.kiln.exec.Procs;
 import dev.kiln.render.Json;
 import dev.kiln.sandbox.CandidateBridges;
 import dev.kiln.sandbox.CandidateCleanup;
 import dev.kiln.sandbox.CandidateNetwork;
 import dev.kiln.sandbox.CandidateSandbox;
 import dev.kiln.sandbox.CandidateState;
-import dev.kiln.sandbox.Procs;
 import dev.kiln.spec.KilnException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -4,6 +4,7 @@ import static dev.kiln.sandbox.CandidateNetwork.CONTROL_ADDRESS;
 import static dev.kiln.sandbox.CandidateNetwork.NS_PREFIX;
 import static dev.kiln.sandbox.CandidateNetwork.SOURCES;
 
+import dev.kiln.exec.Procs;
 import dev.kiln.spec.KilnException;
 import java.io.IOException;
 import java.io.InputStream;

@@ -4,6 +4,7 @@ import static dev.kiln.sandbox.CandidateNetwork.CANDIDATE_ADDRESS;
 import static dev.kiln.sandbox.CandidateNetwork.SOURCES;
 import static dev.kiln.sandbox.CandidateNetwork.SOURCE_ORDER;
 
+import dev.kiln.exec.Procs;
 import dev.kiln.spec.KilnException;
 import java.io.IOException;
 import java.net.InetAddress;

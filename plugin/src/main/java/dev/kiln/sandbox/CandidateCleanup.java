@@ -1,5 +1,6 @@
 package dev.kiln.sandbox;
 
+import dev.kiln.exec.Procs;
 import dev.kiln.spec.KilnException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -2,6 +2,7 @@ package dev.kiln.sandbox;
 
 import static dev.kiln.sandbox.CandidateNetwork.CANDIDATE_ADDRESS;
 
+import dev.kiln.exec.Procs;
 import dev.kiln.spec.KilnException;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,5 +1,7 @@
 package dev.kiln.sandbox;
 
+import dev.kiln.exec.Procs;
+import dev.kiln.exec.SshKeygen;
 import dev.kiln.spec.KilnException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -161,19 +163,7 @@ public final class Instance implements AutoCloseable {
             run.resolve("authorized_keys"),
             String.join("\n", authorizedKeys) + "\n",
             StandardCharsets.UTF_8);
-        Procs.check(
-            List.of(
-                "ssh-keygen",
-                "-q",
-                "-t",
-                "ed25519",
-                "-N",
-                "",
-                "-C",
-                "kiln-builder",
-                "-f",
-                run.resolve("ssh_host_ed25519_key").toString()),
-            Duration.ofSeconds(20));
+        SshKeygen.newEd25519("kiln-builder", run.resolve("ssh_host_ed25519_key"));
         Files.writeString(
             run.resolve("apt-sources.list"), BaseRootfs.repoSourcesList(), StandardCharsets.UTF_8);
       }

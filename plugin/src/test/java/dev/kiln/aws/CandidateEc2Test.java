@@ -5,11 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.kiln.cloud.Candidate;
+import dev.kiln.exec.Procs;
 import dev.kiln.launch.LaunchRequest;
 import dev.kiln.launch.Launched;
 import dev.kiln.launch.Launcher;
 import dev.kiln.sandbox.Emulator;
-import dev.kiln.sandbox.Procs;
 import dev.kiln.spec.KilnException;
 import java.io.File;
 import java.net.HttpURLConnection;

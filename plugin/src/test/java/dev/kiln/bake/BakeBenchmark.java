@@ -3,8 +3,8 @@ package dev.kiln.bake;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.kiln.cloud.SandboxCloud;
+import dev.kiln.exec.Procs;
 import dev.kiln.sandbox.BaseRootfs;
-import dev.kiln.sandbox.Procs;
 import dev.kiln.sandbox.Sandbox;
 import java.nio.file.Path;
 import java.util.List;

@@ -3,12 +3,14 @@ package dev.kiln.check;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.kiln.exec.Procs;
 import dev.kiln.spec.KilnSpec;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFileAttributes;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -58,17 +60,20 @@ class LockRootTest {
         .split(":", -1)[1];
   }
 
-  private Proc.Result lockRoot(Map<String, String> env) {
-    return Proc.run(
-        List.of("python3", program.toString(), "--root", root.toString()), null, env, 60);
+  private Procs.Captured lockRoot(Map<String, String> env) {
+    return Procs.capture(
+        List.of("python3", program.toString(), "--root", root.toString()),
+        null,
+        env,
+        Duration.ofSeconds(60));
   }
 
   @Test
   void locksTheFieldKeepsModeAndOwnerAndPwckStaysClean() throws Exception {
     PosixFileAttributes before =
         Files.readAttributes(shadow, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-    Proc.Result r = lockRoot(Map.of());
-    assertThat(r.exit()).as(r.output()).isZero();
+    Procs.Captured r = lockRoot(Map.of());
+    assertThat(r.exitCode()).as(r.output()).isZero();
     assertThat(rootField()).isEqualTo("!$6$salt$notarealhash");
     PosixFileAttributes after =
         Files.readAttributes(shadow, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
@@ -76,16 +81,17 @@ class LockRootTest {
     assertThat(after.owner()).isEqualTo(before.owner());
     assertThat(after.group()).isEqualTo(before.group());
     Path etc = root.resolve("etc");
-    assertThat(Proc.run(List.of("pwck", "-r", "-q", "-R", root.toString()), 30).exit()).isZero();
+    assertThat(Procs.capture(List.of("pwck", "-r", "-q", "-R", root.toString()), 30).exitCode())
+        .isZero();
     assertThat(
-            Proc.run(
+            Procs.capture(
                     List.of(
                         "grpck",
                         "-r",
                         etc.resolve("group").toString(),
                         etc.resolve("gshadow").toString()),
                     30)
-                .exit())
+                .exitCode())
         .isZero();
     try (var s = Files.list(etc)) {
       assertThat(s.map(p -> p.getFileName().toString()))
@@ -96,10 +102,10 @@ class LockRootTest {
 
   @Test
   void secondRunChangesNothing() throws Exception {
-    assertThat(lockRoot(Map.of()).exit()).isZero();
+    assertThat(lockRoot(Map.of()).exitCode()).isZero();
     byte[] once = Files.readAllBytes(shadow);
-    Proc.Result r = lockRoot(Map.of());
-    assertThat(r.exit()).isZero();
+    Procs.Captured r = lockRoot(Map.of());
+    assertThat(r.exitCode()).isZero();
     assertThat(r.output()).contains("already locked");
     assertThat(Files.readAllBytes(shadow)).isEqualTo(once);
   }
@@ -107,18 +113,18 @@ class LockRootTest {
   @Test
   void emptyFieldBecomesBangStarAndStarStaysAsItIs() throws Exception {
     setRootField("");
-    assertThat(lockRoot(Map.of()).exit()).isZero();
+    assertThat(lockRoot(Map.of()).exitCode()).isZero();
     assertThat(rootField()).isEqualTo("!*");
     setRootField("*");
-    assertThat(lockRoot(Map.of()).exit()).isZero();
+    assertThat(lockRoot(Map.of()).exitCode()).isZero();
     assertThat(rootField()).isEqualTo("*");
   }
 
   @Test
   void failureBeforeTheRenameLeavesTheOriginalFile() throws Exception {
     byte[] original = Files.readAllBytes(shadow);
-    Proc.Result r = lockRoot(Map.of("KILN_LOCK_ROOT_FAIL_AT", "before-rename"));
-    assertThat(r.exit()).isEqualTo(1);
+    Procs.Captured r = lockRoot(Map.of("KILN_LOCK_ROOT_FAIL_AT", "before-rename"));
+    assertThat(r.exitCode()).isEqualTo(1);
     assertThat(r.output()).contains("refused, nothing changed");
     assertThat(Files.readAllBytes(shadow)).isEqualTo(original);
     try (var s = Files.list(root.resolve("etc"))) {
@@ -131,8 +137,8 @@ class LockRootTest {
   void inconsistentAccountFilesAreRefusedUntouched() throws Exception {
     Files.writeString(shadow, Files.readString(shadow) + "ghost:*:19000:0:99999:7:::\n");
     byte[] original = Files.readAllBytes(shadow);
-    Proc.Result r = lockRoot(Map.of());
-    assertThat(r.exit()).isEqualTo(1);
+    Procs.Captured r = lockRoot(Map.of());
+    assertThat(r.exitCode()).isEqualTo(1);
     assertThat(r.output()).contains("pwck");
     assertThat(Files.readAllBytes(shadow)).isEqualTo(original);
   }
@@ -141,7 +147,7 @@ class LockRootTest {
   void malformedShadowIsRefusedUntouched() throws Exception {
     Files.writeString(shadow, Files.readString(shadow) + "broken-line\n");
     byte[] original = Files.readAllBytes(shadow);
-    assertThat(lockRoot(Map.of()).exit()).isEqualTo(1);
+    assertThat(lockRoot(Map.of()).exitCode()).isEqualTo(1);
     assertThat(Files.readAllBytes(shadow)).isEqualTo(original);
   }
 }

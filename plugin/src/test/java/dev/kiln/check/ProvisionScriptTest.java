@@ -3,12 +3,14 @@ package dev.kiln.check;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.kiln.exec.Procs;
 import dev.kiln.sandbox.BaseRootfs;
 import dev.kiln.sandbox.BaseRootfsTest;
 import dev.kiln.spec.KilnSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -31,26 +33,26 @@ class ProvisionScriptTest {
     BaseRootfs baseRootfs = BaseRootfsTest.forRecipe("debian-12");
     Path base = baseRootfs.ensure(System.out::println);
     Path root = dir.resolve("root");
-    assertThat(Proc.run(List.of("cp", "-a", base.toString(), root.toString()), 120).exit())
+    assertThat(Procs.capture(List.of("cp", "-a", base.toString(), root.toString()), 120).exitCode())
         .isZero();
     // apt's only source: a copy of the base's repository, as the sandbox builder mounts it
     Path repo = root.resolve(BaseRootfs.REPO_MOUNT.substring(1));
     Files.createDirectories(repo.getParent());
     assertThat(
-            Proc.run(List.of("cp", "-a", baseRootfs.repo().toString(), repo.toString()), 120)
-                .exit())
+            Procs.capture(List.of("cp", "-a", baseRootfs.repo().toString(), repo.toString()), 120)
+                .exitCode())
         .isZero();
     Files.writeString(root.resolve("etc/apt/sources.list"), BaseRootfs.repoSourcesList());
     Files.createDirectories(root.resolve("var/lib/apt/lists/partial"));
     assertThat(
-            Proc.run(
+            Procs.capture(
                     List.of(
                         "cp",
                         "-a",
                         spec.outputDir().resolve("debian-12").toString(),
                         root.resolve("bundle").toString()),
                     60)
-                .exit())
+                .exitCode())
         .isZero();
     Path dropIns = Files.createDirectories(root.resolve("etc/ssh/sshd_config.d"));
     Files.writeString(
@@ -63,8 +65,8 @@ class ProvisionScriptTest {
         Files.readString(root.resolve("etc/ssh/moduli")) + "20240101000000 2 6 100 2047 2 FF\n");
     Files.writeString(root.resolve("etc/ssh/ssh_host_ed25519_key"), "baked\n");
 
-    Proc.Result r =
-        Proc.run(
+    Procs.Captured r =
+        Procs.capture(
             List.of(
                 "chroot",
                 root.toString(),
@@ -76,8 +78,8 @@ class ProvisionScriptTest {
                 "/bundle"),
             null,
             Map.of(),
-            300);
-    assertThat(r.exit()).as(r.output()).isZero();
+            Duration.ofSeconds(300));
+    assertThat(r.exitCode()).as(r.output()).isZero();
 
     // the online path ran: the upgrade of openssh-server and the installs from the repository
     assertThat(r.output()).contains("Unpacking openssh-server").contains("Unpacking fail2ban");

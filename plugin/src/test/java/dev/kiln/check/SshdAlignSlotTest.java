@@ -2,9 +2,11 @@ package dev.kiln.check;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.kiln.exec.Procs;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -47,12 +49,12 @@ class SshdAlignSlotTest {
     Path main = tmp.resolve("sshd_config");
     Files.writeString(main, "Match all\n    TrustedUserCAKeys /etc/ssh/evil-ca.pub\n");
 
-    Proc.Result r =
-        Proc.run(
+    Procs.Captured r =
+        Procs.capture(
             List.of("bash", script.toString(), kiln.toString(), main.toString(), dir.toString()),
             tmp,
             Map.of("KILN_OWN_DROPINS", "00-kiln-breakglass.conf"),
-            60);
+            Duration.ofSeconds(60));
 
     assertThat(r.ok()).as(r.output()).isTrue();
     for (Path f : List.of(hostile, main)) {

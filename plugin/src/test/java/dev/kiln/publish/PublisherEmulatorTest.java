@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.kiln.aws.AwsClients;
 import dev.kiln.aws.AwsSettings;
+import dev.kiln.exec.Procs;
 import dev.kiln.sandbox.Emulator;
-import dev.kiln.sandbox.Procs;
 import dev.kiln.sandbox.Sandbox;
 import dev.kiln.spec.KilnException;
 import java.nio.file.Path;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.kiln.exec.Procs;
 import dev.kiln.spec.Recipe;
 import dev.kiln.spec.RecipeCatalog;
 import java.nio.file.Files;

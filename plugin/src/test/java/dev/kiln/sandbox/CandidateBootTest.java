@@ -7,6 +7,7 @@ import dev.kiln.bake.BakeLog;
 import dev.kiln.bake.BakeRequest;
 import dev.kiln.bake.BakeResult;
 import dev.kiln.bake.Bakery;
+import dev.kiln.exec.Procs;
 import dev.kiln.render.Renderer;
 import dev.kiln.spec.KilnSpec;
 import java.nio.file.Files;

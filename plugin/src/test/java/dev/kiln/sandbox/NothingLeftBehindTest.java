@@ -2,6 +2,7 @@ package dev.kiln.sandbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.kiln.exec.Procs;
 import dev.kiln.probe.SandboxPipelineTest;
 import dev.kiln.render.Json;
 import dev.kiln.spec.KilnSpec;
