@@ -19,9 +19,9 @@ public final class EffectiveSshd {
    * @return one finding per control the effective configuration violates; empty when it passes
    */
   public static List<Finding> check(CheckInput in, String sshdT) {
-    return SshdCheck.compare(
+    return SshdExpectations.compare(
         in,
-        SshdCheck.parse(sshdT),
+        SshdText.parse(sshdT),
         Path.of("/etc/ssh/ssh_host_ed25519_key"),
         "sshd -T on the candidate");
   }
@@ -40,7 +40,7 @@ public final class EffectiveSshd {
    * 'value')}; empty when they hold. For health checks of instances whose bundle is not at hand.
    */
   public static List<String> invariantViolations(String sshdT) {
-    Map<String, List<String>> m = SshdCheck.parse(sshdT);
+    Map<String, List<String>> m = SshdText.parse(sshdT);
     List<String> out = new ArrayList<>();
     INVARIANTS.entrySet().stream()
         .sorted(Map.Entry.comparingByKey())

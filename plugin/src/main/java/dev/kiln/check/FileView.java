@@ -34,7 +34,7 @@ public final class FileView {
 
   /** {@code sshd -T} output parsed: lowercase keyword → every value it printed, in order. */
   public static Map<String, List<String>> effective(String sshdT) {
-    return SshdCheck.parse(sshdT);
+    return SshdText.parse(sshdT);
   }
 
   /** Active {@code keyword value} lines of a configuration text, keywords lowercased. */

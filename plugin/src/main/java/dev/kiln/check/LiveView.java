@@ -117,8 +117,8 @@ public final class LiveView {
    * 'a', live 'b'}.
    */
   public static List<String> differences(String fileView, String liveView) {
-    Map<String, List<String>> a = SshdCheck.parse(fileView);
-    Map<String, List<String>> b = SshdCheck.parse(liveView);
+    Map<String, List<String>> a = SshdText.parse(fileView);
+    Map<String, List<String>> b = SshdText.parse(liveView);
     Set<String> keys = new LinkedHashSet<>(a.keySet());
     keys.addAll(b.keySet());
     List<String> out = new ArrayList<>();

@@ -59,7 +59,7 @@ final class SlotCheck {
           List.of(keygen.get().toString(), "-q", "-t", "ed25519", "-N", "", "-f", key.toString()),
           30);
       Files.writeString(
-          tmp.resolve("sshd_config"), SshdCheck.localStock(stock, configDir, dropIns, key));
+          tmp.resolve("sshd_config"), SshdText.localStock(stock, configDir, dropIns, key));
       Map<String, String> files = new LinkedHashMap<>(SshdCheck.HOSTILE_DROP_INS);
       files.put(HostileFiles.USERDB_DROP_IN_NAME, HostileFiles.USERDB_DROP_IN);
       try (Stream<Path> s = Files.list(in.bundleDir().resolve("rootfs" + configDir))) {
@@ -70,10 +70,10 @@ final class SlotCheck {
       files.putAll(in.extraSshdDropIns());
       // The local sshd cannot parse algorithms only the recipe's newer OpenSSH knows (debian-13's
       // mlkem768x25519-sha256 on a Debian 12 host): left out here as SshdCheck does.
-      Set<String> newer = new SshdCheck(tools).newerAlgorithms(in);
+      Set<String> newer = new SshdAlgorithms(tools).newerAlgorithms(in);
       for (Map.Entry<String, String> e : files.entrySet()) {
         Files.writeString(
-            dropIns.resolve(e.getKey()), SshdCheck.stripAlgorithms(e.getValue(), newer));
+            dropIns.resolve(e.getKey()), SshdAlgorithms.stripAlgorithms(e.getValue(), newer));
       }
       List<String> base =
           List.of(
@@ -124,7 +124,7 @@ final class SlotCheck {
                   evidence));
         }
         out.addAll(
-            expect(recipe, u, u.equals(breakGlass), SshdCheck.parse(fileView.stdout()), evidence));
+            expect(recipe, u, u.equals(breakGlass), SshdText.parse(fileView.stdout()), evidence));
       }
       if (breakGlass != null) {
         Procs.Captured fp =
@@ -173,8 +173,8 @@ final class SlotCheck {
       want.put("trustedusercakeys", "none");
       want.put("authorizedprincipalsfile", "none");
       want.put("authorizedkeysfile", "none");
-      want.put("authorizedkeyscommand", SshdCheck.KEY_COMMAND);
-      want.put("authorizedkeyscommanduser", SshdCheck.KEY_COMMAND_USER);
+      want.put("authorizedkeyscommand", SshdExpectations.KEY_COMMAND);
+      want.put("authorizedkeyscommanduser", SshdExpectations.KEY_COMMAND_USER);
     }
     List<Finding> out = new ArrayList<>();
     for (Map.Entry<String, String> w : want.entrySet()) {

@@ -3,6 +3,7 @@ package dev.kiln.packer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.kiln.bake.BakeLog;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -30,20 +31,6 @@ class PackerBuildTest {
     return new PackerBuild(PackerExecutable.locate(exe.toString(), ""), template);
   }
 
-  private static PackerLog into(List<String> lines) {
-    return new PackerLog() {
-      @Override
-      public void info(String line) {
-        lines.add(line);
-      }
-
-      @Override
-      public void warn(String line) {
-        lines.add("WARN " + line);
-      }
-    };
-  }
-
   @Test
   void streamsProgressAndReadsTheArtifactInTheTemplatesDirectory() throws Exception {
     PackerBuild b =
@@ -53,7 +40,7 @@ class PackerBuildTest {
                 + "echo '1,amazon-ebs.kiln,artifact,0,id,us-east-1:ami-0123'\n"
                 + "echo 'not machine readable' >&2\n");
     List<String> lines = new ArrayList<>();
-    PackerResult r = b.env("X", "y").run(into(lines));
+    PackerResult r = b.env("X", "y").run(BakeLog.of(lines::add));
     assertThat(lines)
         .containsExactly(
             "==> in " + dir.getFileName() + " color=1 cp=1 x=y", "not machine readable");
@@ -84,7 +71,7 @@ class PackerBuildTest {
             () ->
                 b.timeout(Duration.ofSeconds(2))
                     .cleanupGrace(Duration.ofSeconds(10))
-                    .run(into(lines)))
+                    .run(BakeLog.of(lines::add)))
         .isInstanceOf(PackerFailedException.class)
         .hasMessage("Packer timed out after 2 s");
     assertThat(cleaned).hasContent("done");

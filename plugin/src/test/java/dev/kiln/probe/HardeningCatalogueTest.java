@@ -28,8 +28,8 @@ class HardeningCatalogueTest {
   /** How each id built at run time gets its values, per file and expression. */
   static final Map<String, Pattern> DYNAMIC =
       Map.of(
-          "SshdCheck.java x.key()", Pattern.compile("new Expect\\(\\s*\"([a-z0-9]+)\""),
-          "SshdCheck.java kind", Pattern.compile("\"(kex|ciphers|macs|hostKeyAlgorithms)\""),
+          "SshdExpectations.java x.key()", Pattern.compile("new Expect\\(\\s*\"([a-z0-9]+)\""),
+          "SshdAlgorithms.java kind", Pattern.compile("\"(kex|ciphers|macs|hostKeyAlgorithms)\""),
           "SlotCheck.java w.getKey()", Pattern.compile("want\\.put\\(\"([a-z]+)\""),
           "Fail2banCheck.java jail",
               Pattern.compile("(?:finding|expect)\\((?:out, )?recipe, \"([a-z0-9-]+)\""));
@@ -47,7 +47,9 @@ class HardeningCatalogueTest {
 
   static Set<String> validateIds() throws IOException {
     Set<String> ids = new TreeSet<>();
-    Pattern prefix = Pattern.compile("static final String CHECK = \"([a-z0-9.]+)\";");
+    // a literal, or another check class's CHECK (a check split over several files)
+    Pattern prefix =
+        Pattern.compile("static final String CHECK = (?:\"([a-z0-9.]+)\"|(\\w+)\\.CHECK);");
     Pattern suffix = Pattern.compile("CHECK \\+ \"(\\.[a-z0-9.]+)\"");
     Pattern dynamic = Pattern.compile("CHECK \\+ \"\\.\" \\+ ([\\w.()]+)");
     Pattern literal = Pattern.compile("new Finding\\(\\s*[\\w.()]+,\\s*\"([a-z0-9.]+)\"");
@@ -56,7 +58,17 @@ class HardeningCatalogueTest {
         String src = Files.readString(f, StandardCharsets.UTF_8);
         String name = f.getFileName().toString();
         Matcher p = prefix.matcher(src);
-        String check = p.find() ? p.group(1) : null;
+        String check = null;
+        if (p.find()) {
+          check = p.group(1);
+          if (check == null) {
+            Matcher q =
+                prefix.matcher(
+                    Files.readString(CHECKS.resolve(p.group(2) + ".java"), StandardCharsets.UTF_8));
+            check = q.find() ? q.group(1) : null;
+            assertThat(check).as(name + " takes CHECK from " + p.group(2)).isNotNull();
+          }
+        }
         if (check != null) {
           ids.add(check);
           Matcher x = suffix.matcher(src);
