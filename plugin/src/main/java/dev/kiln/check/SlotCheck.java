@@ -1,6 +1,7 @@
 package dev.kiln.check;
 
 import dev.kiln.exec.Procs;
+import dev.kiln.exec.SshKeygen;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -51,13 +52,12 @@ final class SlotCheck {
                         HostileFiles.EIC_UNIT_DROP_IN_NAME, HostileFiles.EIC_UNIT_DROP_IN)),
                 Map.of()));
     Path tmp = null;
+    PrivsepDir privsep = null;
     try {
       tmp = Files.createTempDirectory("kiln-slot-check");
       Path dropIns = Files.createDirectory(tmp.resolve("sshd_config.d"));
       Path key = tmp.resolve("host_key");
-      Procs.capture(
-          List.of(keygen.get().toString(), "-q", "-t", "ed25519", "-N", "", "-f", key.toString()),
-          30);
+      Procs.capture(SshKeygen.ed25519(keygen.get().toString(), "kiln-check", key), 30);
       Files.writeString(
           tmp.resolve("sshd_config"), SshdText.localStock(stock, configDir, dropIns, key));
       Map<String, String> files = new LinkedHashMap<>(SshdCheck.HOSTILE_DROP_INS);
@@ -74,6 +74,12 @@ final class SlotCheck {
       for (Map.Entry<String, String> e : files.entrySet()) {
         Files.writeString(
             dropIns.resolve(e.getKey()), SshdAlgorithms.stripAlgorithms(e.getValue(), newer));
+      }
+      try {
+        privsep = PrivsepDir.ensure();
+      } catch (IOException e) {
+        out.add(PrivsepDir.missing(recipe, CHECK, 8, e));
+        return out;
       }
       List<String> base =
           List.of(
@@ -149,6 +155,9 @@ final class SlotCheck {
       out.add(
           new Finding(recipe, CHECK, 8, "could not prepare the temporary sshd root", e.toString()));
     } finally {
+      if (privsep != null) {
+        privsep.close();
+      }
       Dirs.deleteQuietly(tmp);
     }
     return out;

@@ -1,6 +1,7 @@
 package dev.kiln.check;
 
 import dev.kiln.exec.Procs;
+import dev.kiln.exec.SshKeygen;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -100,17 +101,13 @@ final class SshdCheck {
     }
 
     Path tmp = null;
-    boolean createdRunSshd = false;
-    Path runSshd = Path.of("/run/sshd");
+    PrivsepDir privsep = null;
     try {
       tmp = Files.createTempDirectory("kiln-sshd-check");
       Path dropIns = Files.createDirectory(tmp.resolve("sshd_config.d"));
       Path key = tmp.resolve("host_key");
       Procs.Captured kg =
-          Procs.capture(
-              List.of(
-                  keygen.get().toString(), "-q", "-t", "ed25519", "-N", "", "-f", key.toString()),
-              30);
+          Procs.capture(SshKeygen.ed25519(keygen.get().toString(), "kiln-check", key), 30);
       if (!kg.ok()) {
         findings.add(
             new Finding(recipe, CHECK, 1, "could not make a throwaway host key", kg.output()));
@@ -162,21 +159,11 @@ final class SshdCheck {
       files.putAll(later);
       String evidenceFiles = "drop-ins read in order: " + String.join(", ", sorted(files.keySet()));
 
-      if (!Files.isDirectory(runSshd)) {
-        try {
-          Files.createDirectories(runSshd);
-          createdRunSshd = true;
-        } catch (IOException e) {
-          findings.add(
-              new Finding(
-                  recipe,
-                  CHECK,
-                  1,
-                  "sshd -t/-T need the privilege separation directory /run/sshd; create it (mkdir"
-                      + " -p /run/sshd) or run the check as root",
-                  e.toString()));
-          return findings;
-        }
+      try {
+        privsep = PrivsepDir.ensure();
+      } catch (IOException e) {
+        findings.add(PrivsepDir.missing(recipe, CHECK, 1, e));
+        return findings;
       }
       String config = tmp.resolve("sshd_config").toString();
       findings.addAll(fileView(in, sshd.get(), tmp, bakeTime.keySet(), key));
@@ -224,12 +211,8 @@ final class SshdCheck {
       findings.add(
           new Finding(recipe, CHECK, 1, "could not prepare the temporary sshd root", e.toString()));
     } finally {
-      if (createdRunSshd) {
-        try {
-          Files.deleteIfExists(runSshd);
-        } catch (IOException e) {
-          // left behind; harmless
-        }
+      if (privsep != null) {
+        privsep.close();
       }
       Dirs.deleteQuietly(tmp);
     }

@@ -14,8 +14,12 @@ public final class SshKeygen {
    * file.pub}; ssh-keygen asks before overwriting, so {@code file} must not exist.
    */
   public static List<String> ed25519(String comment, Path file) {
-    return List.of(
-        "ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", file.toString());
+    return ed25519("ssh-keygen", comment, file);
+  }
+
+  /** {@link #ed25519(String, Path)} with a located ssh-keygen. */
+  public static List<String> ed25519(String keygen, String comment, Path file) {
+    return List.of(keygen, "-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", file.toString());
   }
 
   /** Runs {@link #ed25519}, failing with ssh-keygen's output. */
