@@ -12,6 +12,7 @@ import dev.kiln.sandbox.BaseRootfs;
 import dev.kiln.sandbox.Emulator;
 import dev.kiln.sandbox.ImageStore;
 import dev.kiln.sandbox.Sandbox;
+import dev.kiln.sandbox.SandboxBuilder;
 import dev.kiln.spec.KilnException;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -39,12 +40,12 @@ final class SandboxBakeSession implements BakeSession {
   private final boolean ownsSandbox;
   private final AwsClients clients;
   private final Map<String, Ec2Client> ec2 = new HashMap<>();
-  private final Map<String, Sandbox.Builder> builders = new HashMap<>();
+  private final Map<String, SandboxBuilder> builders = new HashMap<>();
   private final Map<String, String> keyPairs = new HashMap<>();
   private final Map<String, BaseRootfs> bases = new HashMap<>();
 
   /** A built image whose layer waits (in the builder's directory) for its bake key. */
-  private record Staged(String recipe, ImageStore.Entry entry, Sandbox.Builder builder) {}
+  private record Staged(String recipe, ImageStore.Entry entry, SandboxBuilder builder) {}
 
   /** A copy to another region: it shares its source's layer. */
   private record Copy(String sourceId, ImageStore.Entry entry) {}
@@ -156,8 +157,9 @@ final class SandboxBakeSession implements BakeSession {
     // image must prove that Kiln keeps the slot anyway (HostileFiles).
     Map<String, String> planted =
         HostileFiles.planted(b.sshd("configDir", "/etc/ssh/sshd_config.d"), b.sshd("unit", "ssh"));
-    Sandbox.Builder builder =
-        sandbox.startBuilder(
+    SandboxBuilder builder =
+        SandboxBuilder.start(
+            sandbox,
             base,
             List.of(),
             List.of(pub),
@@ -190,7 +192,7 @@ final class SandboxBakeSession implements BakeSession {
   public synchronized void built(RecipeBundle b, String amiId, String sourceAmi, String name)
       throws KilnException {
     requireRunning(amiId);
-    Sandbox.Builder builder = builders.remove(b.id());
+    SandboxBuilder builder = builders.remove(b.id());
     deleteKeyPair(b);
     if (builder == null) {
       return;
@@ -213,7 +215,7 @@ final class SandboxBakeSession implements BakeSession {
 
   @Override
   public synchronized void failed(RecipeBundle b) {
-    Sandbox.Builder builder = builders.remove(b.id());
+    SandboxBuilder builder = builders.remove(b.id());
     if (builder != null) {
       builder.stop();
       builder.instance().discard();

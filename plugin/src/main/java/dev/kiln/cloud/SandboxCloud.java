@@ -19,6 +19,7 @@ import dev.kiln.sandbox.CandidateState;
 import dev.kiln.sandbox.Emulator;
 import dev.kiln.sandbox.ImageStore;
 import dev.kiln.sandbox.Sandbox;
+import dev.kiln.sandbox.SourceImage;
 import dev.kiln.spec.CloudSettings;
 import dev.kiln.spec.KilnException;
 import java.nio.file.Path;
@@ -75,9 +76,9 @@ public final class SandboxCloud implements Cloud {
   }
 
   /** The synthetic source images for these bundles' base-image filters. */
-  public static List<Sandbox.SourceImage> sources(List<RecipeBundle> bundles) {
+  public static List<SourceImage> sources(List<RecipeBundle> bundles) {
     return bundles.stream()
-        .map(b -> Sandbox.SourceImage.forFilter(b.owners(), b.namePattern(), b.architecture()))
+        .map(b -> SourceImage.forFilter(b.owners(), b.namePattern(), b.architecture()))
         .distinct()
         .toList();
   }
@@ -114,8 +115,7 @@ public final class SandboxCloud implements Cloud {
         return Optional.empty();
       }
       long t0 = System.nanoTime();
-      String source =
-          Sandbox.SourceImage.forFilter(b.owners(), b.namePattern(), b.architecture()).id();
+      String source = SourceImage.forFilter(b.owners(), b.namePattern(), b.architecture()).id();
       String key =
           BakeKey.compute(
               b.bundleDigest(),

@@ -11,6 +11,8 @@ import dev.kiln.exec.Procs;
 import dev.kiln.sandbox.BaseRootfs;
 import dev.kiln.sandbox.Emulator;
 import dev.kiln.sandbox.Sandbox;
+import dev.kiln.sandbox.SandboxBuilder;
+import dev.kiln.sandbox.SandboxForwarder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -48,8 +50,9 @@ class AwsPathBakeTest {
           List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key.toString()),
           Duration.ofSeconds(20));
       String pub = Files.readString(tmp.resolve("id_ed25519.pub")).strip();
-      Sandbox.Builder builder = s.startBuilder(base, List.of(), List.of(pub), "awsb");
-      int sshPort = s.exposeOnHost(builder.namespace(), "127.0.0.1", 22, "awsb-ssh");
+      SandboxBuilder builder = SandboxBuilder.start(s, base, List.of(), List.of(pub), "awsb");
+      int sshPort =
+          SandboxForwarder.exposeOnHost(s, builder.namespace(), "127.0.0.1", 22, "awsb-ssh");
       try (AwsClients c =
           new AwsClients(
               new AwsSettings(null, "us-east-1", s.emulator().hostEndpoint(), null, null))) {

@@ -9,6 +9,7 @@ import dev.kiln.aws.AwsSettings;
 import dev.kiln.exec.Procs;
 import dev.kiln.sandbox.Emulator;
 import dev.kiln.sandbox.Sandbox;
+import dev.kiln.sandbox.SourceImage;
 import dev.kiln.spec.KilnException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,7 +41,7 @@ class PublisherEmulatorTest {
     }
   }
 
-  static Env open(Path cache, List<Sandbox.SourceImage> images) throws KilnException {
+  static Env open(Path cache, List<SourceImage> images) throws KilnException {
     Sandbox s = Sandbox.open(cache, "us-east-1", images, System.out::println);
     AwsClients c =
         new AwsClients(
@@ -75,11 +76,11 @@ class PublisherEmulatorTest {
             != null,
         "moto_server not installed");
     Path cache = tmp.resolve("cache");
-    List<Sandbox.SourceImage> imgs =
+    List<SourceImage> imgs =
         List.of(
-            Sandbox.SourceImage.forFilter(List.of("123456789012"), "kiln-a-*", "x86_64"),
-            Sandbox.SourceImage.forFilter(List.of("123456789012"), "kiln-b-*", "x86_64"),
-            Sandbox.SourceImage.forFilter(List.of("123456789012"), "kiln-c-*", "x86_64"));
+            SourceImage.forFilter(List.of("123456789012"), "kiln-a-*", "x86_64"),
+            SourceImage.forFilter(List.of("123456789012"), "kiln-b-*", "x86_64"),
+            SourceImage.forFilter(List.of("123456789012"), "kiln-c-*", "x86_64"));
     String a = imgs.get(0).id();
     String b = imgs.get(1).id();
     String unverified = imgs.get(2).id();

@@ -39,9 +39,7 @@ class CandidateBootTest {
         Sandbox.open(
             cache,
             "us-east-1",
-            List.of(
-                Sandbox.SourceImage.forFilter(
-                    List.of("136693071363"), "debian-12-amd64-*", "x86_64")),
+            List.of(SourceImage.forFilter(List.of("136693071363"), "debian-12-amd64-*", "x86_64")),
             System.out::println)) {
       shortId = s.runShort();
       BakeResult r =
@@ -51,7 +49,7 @@ class CandidateBootTest {
                       .withSandboxCacheDir(cache),
                   BakeLog.of(l -> {}));
       String ami = r.primaryAmiId().orElseThrow();
-      Sandbox.Candidate c = s.bootCandidate(ami, "cand", "kiln-test-role", "");
+      SandboxCandidate c = SandboxCandidate.boot(s, ami, "cand", "kiln-test-role", "");
       Netns ns = c.instance().namespace();
       // sshd of the image answers from the control namespace over the veth link
       Procs.Result banner =

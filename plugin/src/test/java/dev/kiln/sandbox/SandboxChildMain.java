@@ -46,7 +46,7 @@ public final class SandboxChildMain {
         Sandbox s = Sandbox.open(Path.of(a[1]), "eu-west-1", List.of(), System.out::println);
         BaseRootfs base = BaseRootfsTest.forRecipe("debian-12");
         base.ensure(System.out::println);
-        s.startBuilder(base, List.of(), List.of(), "b1");
+        SandboxBuilder.start(s, base, List.of(), List.of(), "b1");
         // as Packer's prefix does (Sandbox#track), waiting until it is on record
         s.ledger()
             .start(
