@@ -267,6 +267,10 @@ abstract class KilnParameters extends org.apache.maven.plugin.AbstractMojo {
    *   <li>&lt;minHealthyPercentage&gt; (-Dkiln.rollout.minHealthyPercentage, default 90): Instances
    *       kept healthy during a rollout, in percent. Form: a whole number from 0 to 100 (decimal
    *       digits).
+   *   <li>&lt;maxHealthyPercentage&gt; (-Dkiln.rollout.maxHealthyPercentage, default 100): Capacity
+   *       a rollout may use, in percent of the group's size, at most minHealthyPercentage + 100: a
+   *       batch replaces up to max − min percent of the group, at least one instance. Form: a whole
+   *       number from 100 to 200 (decimal digits).
    *   <li>&lt;autoRollback&gt; (-Dkiln.rollout.autoRollback, default false): AWS: rolls a failed
    *       instance refresh back. Form: true or false (any case).
    *   <li>&lt;alarms&gt; (-Dkiln.rollout.alarms, default none): AWS: CloudWatch alarms that fail

@@ -27,6 +27,7 @@ public final class InstanceRefresh {
       String launchTemplateId,
       long launchTemplateVersion,
       int minHealthyPercentage,
+      int maxHealthyPercentage,
       boolean autoRollback,
       List<String> alarms,
       Duration timeout) {
@@ -49,6 +50,14 @@ public final class InstanceRefresh {
     if (s.minHealthyPercentage() < 0 || s.minHealthyPercentage() > 100) {
       throw KilnException.badParameter(
           "rollout.minHealthyPercentage", s.minHealthyPercentage(), "a percentage from 0 to 100");
+    }
+    if (s.maxHealthyPercentage() < 100
+        || s.maxHealthyPercentage() > 200
+        || s.maxHealthyPercentage() - s.minHealthyPercentage() > 100) {
+      throw KilnException.badParameter(
+          "rollout.maxHealthyPercentage",
+          s.maxHealthyPercentage(),
+          "a percentage from 100 to 200, at most minHealthyPercentage + 100");
     }
     if (s.launchTemplateId() == null || !s.launchTemplateId().matches("lt-[0-9a-f]{17}")) {
       throw KilnException.badParameter(
@@ -84,6 +93,10 @@ public final class InstanceRefresh {
             .minHealthyPercentage(s.minHealthyPercentage())
             .skipMatching(true)
             .autoRollback(s.autoRollback());
+    // 100 is AWS's own default (terminate, then launch); above it, new instances launch first.
+    if (s.maxHealthyPercentage() != 100) {
+      p.maxHealthyPercentage(s.maxHealthyPercentage());
+    }
     if (!s.alarms().isEmpty()) {
       p.alarmSpecification(AlarmSpecification.builder().alarms(s.alarms()).build());
     }
@@ -123,7 +136,11 @@ public final class InstanceRefresh {
             + s.launchTemplateVersion()
             + " (min healthy "
             + s.minHealthyPercentage()
-            + "%, skip matching"
+            + "%"
+            + (s.maxHealthyPercentage() != 100
+                ? ", max healthy " + s.maxHealthyPercentage() + "%"
+                : "")
+            + ", skip matching"
             + (s.autoRollback() ? ", auto rollback" : "")
             + ")");
     long t0 = System.nanoTime();

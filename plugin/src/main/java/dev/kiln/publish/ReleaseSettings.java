@@ -17,6 +17,7 @@ import java.util.List;
  * @param group the Auto Scaling group (AWS) or sandbox group name, or null
  * @param size the sandbox group's size
  * @param minHealthyPercentage instances kept healthy during a rollout
+ * @param maxHealthyPercentage capacity a rollout may use (100 to 200, at most min + 100)
  * @param autoRollback AWS: roll back a failed instance refresh
  * @param alarms AWS: CloudWatch alarms that fail (and with auto rollback, undo) a refresh
  * @param rolloutTimeout how long a rollout may take; sandbox: the boot timeout of one instance
@@ -31,6 +32,7 @@ public record ReleaseSettings(
     String group,
     int size,
     int minHealthyPercentage,
+    int maxHealthyPercentage,
     boolean autoRollback,
     List<String> alarms,
     Duration rolloutTimeout,
@@ -64,6 +66,17 @@ public record ReleaseSettings(
           Names.quote(String.join(",", alarms)),
           "no alarms unless <rollout><autoRollback> (-Dkiln.rollout.autoRollback) is true");
     }
+    int min = v.integer("rollout.minHealthyPercentage");
+    int max = v.integer("rollout.maxHealthyPercentage");
+    // AWS refuses a refresh whose range is wider than 100 points; so does the sandbox.
+    if (max - min > 100) {
+      throw KilnException.badParameter(
+          "rollout.maxHealthyPercentage",
+          max,
+          "at most <rollout><minHealthyPercentage> (-Dkiln.rollout.minHealthyPercentage, here "
+              + min
+              + ") + 100");
+    }
     return new ReleaseSettings(
         parameter,
         v.string("publish.label"),
@@ -72,7 +85,8 @@ public record ReleaseSettings(
         Duration.ofSeconds(v.seconds("publish.timeout")),
         v.string("rollout.group"),
         v.integer("rollout.size"),
-        v.integer("rollout.minHealthyPercentage"),
+        min,
+        max,
         autoRollback,
         alarms,
         Duration.ofSeconds(v.seconds("rollout.timeout")),

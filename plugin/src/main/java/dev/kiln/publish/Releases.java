@@ -198,6 +198,7 @@ public final class Releases {
             ltId,
             ltVersion == null ? 0 : ltVersion.longValue(),
             s.minHealthyPercentage(),
+            s.maxHealthyPercentage(),
             s.autoRollback(),
             s.alarms(),
             s.rolloutTimeout());
@@ -226,11 +227,19 @@ public final class Releases {
             + s.size()
             + " instances, min healthy "
             + s.minHealthyPercentage()
+            + "%, max "
+            + s.maxHealthyPercentage()
             + "%) onto "
             + image);
     SandboxRollout.Result r =
         SandboxRollout.roll(
-            g, image, s.size(), s.minHealthyPercentage(), Duration.ofSeconds(120), log);
+            g,
+            image,
+            s.size(),
+            s.minHealthyPercentage(),
+            s.maxHealthyPercentage(),
+            Duration.ofSeconds(120),
+            log);
     Map<String, Object> doc = new LinkedHashMap<>();
     doc.put("cloud", rc.name);
     doc.putAll(r.toMap());

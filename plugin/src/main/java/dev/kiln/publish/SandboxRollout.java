@@ -18,9 +18,10 @@ import java.util.function.Consumer;
  * healthy percentage above 100 works: per batch, new instances boot and must be healthy before the
  * ones they replace are removed, so the group never has fewer healthy instances than {@code
  * minHealthyPercentage} of its size (in fact never fewer than its size). A batch replaces {@code
- * size - ceil(size × minHealthyPercentage / 100)} instances, at least one. An unhealthy new
- * instance stops the rollout: the batch's new instances are removed, and every instance replaced in
- * earlier batches is put back from its old image.
+ * floor(size × max / 100) - ceil(size × min / 100)} instances, at least one (with the default max
+ * of 100, {@code size - ceil(size × min / 100)}); the batch's instances boot side by side. An
+ * unhealthy new instance stops the rollout: the batch's new instances are removed, and every
+ * instance replaced in earlier batches is put back from its old image.
  */
 public final class SandboxRollout {
   /** One replaced slot of the group. */
@@ -69,11 +70,13 @@ public final class SandboxRollout {
   private SandboxRollout() {}
 
   /**
-   * Instances replaced at once: keeps ceil(size × min / 100) in service, at least one at a time.
+   * Instances replaced at once: keeps ceil(size × min / 100) in service and runs at most floor(size
+   * × max / 100) instances, replacing at least one at a time.
    */
-  static int batchSize(int size, int minHealthyPercentage) {
+  static int batchSize(int size, int minHealthyPercentage, int maxHealthyPercentage) {
     int keep = (int) Math.ceil(size * minHealthyPercentage / 100.0);
-    return Math.max(1, size - keep);
+    int most = (int) Math.floor(size * maxHealthyPercentage / 100.0);
+    return Math.min(size, Math.max(1, most - keep));
   }
 
   /**
@@ -86,6 +89,7 @@ public final class SandboxRollout {
       String image,
       int size,
       int minHealthyPercentage,
+      int maxHealthyPercentage,
       Duration bootTimeout,
       Consumer<String> log)
       throws KilnException {
@@ -128,7 +132,7 @@ public final class SandboxRollout {
     }
     List<SandboxGroup.Member> todo =
         current.stream().filter(m -> !image.equals(m.amiId())).toList();
-    int batch = batchSize(size, minHealthyPercentage);
+    int batch = batchSize(size, minHealthyPercentage, maxHealthyPercentage);
     List<SandboxGroup.Member> oldDone = new ArrayList<>();
     List<SandboxGroup.Member> newDone = new ArrayList<>();
     for (int i = 0; i < todo.size(); i += batch) {

@@ -454,6 +454,14 @@ public final class ParameterTable {
         Types.integer(0, 100),
         "90",
         "Instances kept healthy during a rollout, in percent.");
+    since(
+        "rollout.maxHealthyPercentage",
+        Types.integer(100, 200),
+        "100",
+        "100",
+        "Capacity a rollout may use, in percent of the group's size, at most minHealthyPercentage"
+            + " + 100: a batch replaces up to max − min percent of the group, at least one"
+            + " instance.");
     p("rollout.autoRollback", Types.bool(), "false", "AWS: rolls a failed instance refresh back.");
     auto(
         "rollout.alarms",

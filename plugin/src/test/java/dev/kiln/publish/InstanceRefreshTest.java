@@ -31,7 +31,7 @@ class InstanceRefreshTest {
   static dev.kiln.publish.InstanceRefresh.Settings settings(
       int min, boolean autoRollback, List<String> alarms) {
     return new dev.kiln.publish.InstanceRefresh.Settings(
-        "web-asg", LT, 7, min, autoRollback, alarms, Duration.ofSeconds(5));
+        "web-asg", LT, 7, min, 100, autoRollback, alarms, Duration.ofSeconds(5));
   }
 
   /** Answers StartInstanceRefresh with an id and DescribeInstanceRefreshes with given states. */
@@ -89,6 +89,27 @@ class InstanceRefreshTest {
     assertThat(r.preferences().minHealthyPercentage()).isEqualTo(90);
     assertThat(r.preferences().autoRollback()).isFalse();
     assertThat(r.preferences().alarmSpecification()).isNull();
+    // AWS's default of 100 (terminate first) is left to AWS: not sent.
+    assertThat(r.preferences().maxHealthyPercentage()).isNull();
+  }
+
+  @Test
+  void maxHealthyAbove100IsSentAndAWiderRangeThan100IsRefused() throws Exception {
+    StartInstanceRefreshRequest r =
+        dev.kiln.publish.InstanceRefresh.request(
+            new dev.kiln.publish.InstanceRefresh.Settings(
+                "web-asg", LT, 7, 100, 200, false, List.of(), Duration.ofSeconds(5)));
+    assertThat(r.preferences().minHealthyPercentage()).isEqualTo(100);
+    assertThat(r.preferences().maxHealthyPercentage()).isEqualTo(200);
+    assertThatThrownBy(
+            () ->
+                dev.kiln.publish.InstanceRefresh.request(
+                    new dev.kiln.publish.InstanceRefresh.Settings(
+                        "web-asg", LT, 7, 90, 200, false, List.of(), Duration.ofSeconds(5))))
+        .satisfies(
+            e ->
+                assertThat(((KilnException) e).parameter())
+                    .contains("rollout.maxHealthyPercentage"));
   }
 
   @Test
@@ -120,14 +141,14 @@ class InstanceRefreshTest {
             () ->
                 dev.kiln.publish.InstanceRefresh.request(
                     new dev.kiln.publish.InstanceRefresh.Settings(
-                        "web-asg", null, 0, 90, false, List.of(), Duration.ofSeconds(1))))
+                        "web-asg", null, 0, 90, 100, false, List.of(), Duration.ofSeconds(1))))
         .satisfies(
             e -> assertThat(((KilnException) e).parameter()).contains("publish.launchTemplate"));
     assertThatThrownBy(
             () ->
                 dev.kiln.publish.InstanceRefresh.request(
                     new dev.kiln.publish.InstanceRefresh.Settings(
-                        "web asg; rm", LT, 1, 90, false, List.of(), Duration.ofSeconds(1))))
+                        "web asg; rm", LT, 1, 90, 100, false, List.of(), Duration.ofSeconds(1))))
         .satisfies(e -> assertThat(((KilnException) e).parameter()).contains("rollout.group"));
     assertThat(asg.starts).isEmpty();
   }
@@ -167,7 +188,7 @@ class InstanceRefreshTest {
                 dev.kiln.publish.InstanceRefresh.run(
                     asg,
                     new dev.kiln.publish.InstanceRefresh.Settings(
-                        "web-asg", LT, 7, 90, false, List.of(), Duration.ofMillis(50)),
+                        "web-asg", LT, 7, 90, 100, false, List.of(), Duration.ofMillis(50)),
                     Duration.ofMillis(10),
                     l -> {}))
         .satisfies(e -> assertThat(((KilnException) e).parameter()).contains("rollout.timeout"));

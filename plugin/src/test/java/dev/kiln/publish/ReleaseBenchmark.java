@@ -85,7 +85,7 @@ class ReleaseBenchmark {
       long f0 = System.nanoTime();
       SandboxRollout.Result r =
           SandboxRollout.roll(
-              g, bad, 3, 90, java.time.Duration.ofSeconds(120), System.out::println);
+              g, bad, 3, 90, 100, java.time.Duration.ofSeconds(120), System.out::println);
       t.put("**failed rollout to a broken image → group back on B**", ms(f0));
       new ImageStore(ReleaseSandboxTest.CACHE).remove(List.of(bad));
       if (r.failure() == null) {

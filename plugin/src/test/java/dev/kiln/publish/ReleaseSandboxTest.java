@@ -234,7 +234,7 @@ class ReleaseSandboxTest {
       SandboxGroup g = SandboxGroup.load(CACHE, group, "us-east-1");
       t0 = System.nanoTime();
       SandboxRollout.Result failed =
-          SandboxRollout.roll(g, bad, 2, 50, Duration.ofSeconds(120), System.out::println);
+          SandboxRollout.roll(g, bad, 2, 50, 100, Duration.ofSeconds(120), System.out::println);
       rolloutMillis.add((System.nanoTime() - t0) / 1_000_000);
       assertThat(failed.failure()).contains("permitrootlogin is 'yes'");
       assertThat(images(group)).containsExactly(ami1, ami1);

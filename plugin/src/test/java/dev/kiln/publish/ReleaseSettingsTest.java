@@ -27,6 +27,7 @@ class ReleaseSettingsTest {
     assertThat(s.launchTemplate()).isNull();
     assertThat(s.setDefault()).isFalse();
     assertThat(s.minHealthyPercentage()).isEqualTo(90);
+    assertThat(s.maxHealthyPercentage()).isEqualTo(100);
     assertThat(s.keepPublished()).isEqualTo(5);
     assertThat(s.size()).isEqualTo(2);
   }
@@ -158,12 +159,40 @@ class ReleaseSettingsTest {
   }
 
   @Test
+  void maxHealthyAboveMinPlus100IsRefusedNamingIt() {
+    assertThatThrownBy(
+            () ->
+                ReleaseSettings.of(
+                    ParameterValues.parse(
+                        Map.of(
+                            "rollout.minHealthyPercentage", "90",
+                            "rollout.maxHealthyPercentage", "200"),
+                        tmp),
+                    "com.example",
+                    "web"))
+        .isInstanceOf(KilnException.class)
+        .satisfies(
+            e ->
+                assertThat(((KilnException) e).parameter())
+                    .contains("rollout.maxHealthyPercentage"))
+        .hasMessageContaining("minHealthyPercentage");
+    assertThatThrownBy(
+            () -> ParameterValues.parse(Map.of("rollout.maxHealthyPercentage", "99"), tmp))
+        .isInstanceOf(InvalidParametersException.class);
+  }
+
+  @Test
   void batchesKeepTheMinimumHealthy() {
-    assertThat(SandboxRollout.batchSize(3, 90)).isEqualTo(1);
-    assertThat(SandboxRollout.batchSize(2, 50)).isEqualTo(1);
-    assertThat(SandboxRollout.batchSize(4, 50)).isEqualTo(2);
-    assertThat(SandboxRollout.batchSize(10, 0)).isEqualTo(10);
-    assertThat(SandboxRollout.batchSize(3, 100)).isEqualTo(1);
+    assertThat(SandboxRollout.batchSize(3, 90, 100)).isEqualTo(1);
+    assertThat(SandboxRollout.batchSize(2, 50, 100)).isEqualTo(1);
+    assertThat(SandboxRollout.batchSize(4, 50, 100)).isEqualTo(2);
+    assertThat(SandboxRollout.batchSize(10, 0, 100)).isEqualTo(10);
+    assertThat(SandboxRollout.batchSize(3, 100, 100)).isEqualTo(1);
+    // Above 100, the extra capacity is what a batch may add before removing: 3 × 190% = 5, keep 3.
+    assertThat(SandboxRollout.batchSize(3, 90, 190)).isEqualTo(2);
+    assertThat(SandboxRollout.batchSize(3, 100, 200)).isEqualTo(3);
+    assertThat(SandboxRollout.batchSize(4, 50, 150)).isEqualTo(4);
+    assertThat(SandboxRollout.batchSize(5, 100, 110)).isEqualTo(1);
   }
 
   @Test
