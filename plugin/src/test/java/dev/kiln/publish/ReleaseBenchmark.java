@@ -32,8 +32,10 @@ import org.junit.jupiter.api.io.TempDir;
  * </ol>
  *
  * <p>Run (root): {@code mvn -q -B -o -pl plugin -am test -Dtest=ReleaseBenchmark -Dkiln.bench=true
- * -Dsurefire.failIfNoSpecifiedTests=false}. Prints a Markdown table and writes it to {@code
- * plugin/target/release-benchmark.md}; figures in docs/benchmarks.md.
+ * -Dsurefire.failIfNoSpecifiedTests=false}, with {@code -Dkiln.bench.minHealthy=N
+ * -Dkiln.bench.maxHealthy=M} for the rollout's healthy percentages (default 90 and 100: one
+ * instance per batch; 100 and 200: the whole group in one batch). Prints a Markdown table and
+ * writes it to {@code plugin/target/release-benchmark.md}; figures in docs/benchmarks.md.
  */
 @Tag("benchmark")
 class ReleaseBenchmark {
@@ -51,6 +53,11 @@ class ReleaseBenchmark {
     raw.put("publish.setDefault", "true");
     raw.put("rollout.group", group);
     raw.put("rollout.size", "3");
+    int min = Integer.getInteger("kiln.bench.minHealthy", 90);
+    int max = Integer.getInteger("kiln.bench.maxHealthy", 100);
+    raw.put("rollout.minHealthyPercentage", Integer.toString(min));
+    raw.put("rollout.maxHealthyPercentage", Integer.toString(max));
+    String batches = SandboxRollout.batchSize(3, min, max) + " per batch";
     ReleaseSettings s =
         ReleaseSettings.of(ParameterValues.parse(raw, Path.of(".")), "dev.kiln.bench", "release");
     CloudSettings cloud = new CloudSettings("sandbox", null, null, null, ReleaseSandboxTest.CACHE);
@@ -74,7 +81,7 @@ class ReleaseBenchmark {
       Releases.rollout(cloud, s, out, List.of(), System.out::println);
       long end = System.nanoTime();
       t.put("publish (new parameter version, label, template version)", (r0 - p0) / 1_000_000);
-      t.put("rollout: 3 instances A → B, one per batch", (end - r0) / 1_000_000);
+      t.put("rollout: 3 instances A → B, " + batches, (end - r0) / 1_000_000);
       t.put("**publish → whole group on B** (target ≤ 30 s)", (end - p0) / 1_000_000);
       t.put("render + bake (Packer) + launch + verify + terminate of B", (p0 - c0) / 1_000_000);
       t.put(
@@ -85,7 +92,7 @@ class ReleaseBenchmark {
       long f0 = System.nanoTime();
       SandboxRollout.Result r =
           SandboxRollout.roll(
-              g, bad, 3, 90, 100, java.time.Duration.ofSeconds(120), System.out::println);
+              g, bad, 3, min, max, java.time.Duration.ofSeconds(120), System.out::println);
       t.put("**failed rollout to a broken image → group back on B**", ms(f0));
       new ImageStore(ReleaseSandboxTest.CACHE).remove(List.of(bad));
       if (r.failure() == null) {
@@ -96,7 +103,13 @@ class ReleaseBenchmark {
       new SandboxRecord(ReleaseSandboxTest.CACHE)
           .forget("/kiln/bench/" + id + "/debian-12", "kiln-bench-" + id);
     }
-    StringBuilder md = new StringBuilder("| step | ms |\n|---|---:|\n");
+    StringBuilder md =
+        new StringBuilder(
+            "minHealthyPercentage "
+                + min
+                + ", maxHealthyPercentage "
+                + max
+                + "\n\n| step | ms |\n|---|---:|\n");
     t.forEach((k, v) -> md.append("| ").append(k).append(" | ").append(v).append(" |\n"));
     md.append(
         String.format(
