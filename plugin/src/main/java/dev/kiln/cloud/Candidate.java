@@ -69,25 +69,16 @@ public record Candidate(
   /** A candidate about to be launched. */
   public static Candidate launching(
       String cloud, String amiId, String recipe, String runId, boolean keep, Path project) {
-    return new Candidate(
-        cloud,
-        amiId,
-        recipe,
-        runId,
-        LAUNCHING,
-        keep,
-        project == null ? null : project.toAbsolutePath().normalize().toString(),
-        null,
-        null,
-        Instant.now().toString(),
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null,
-        null);
+    Copy c = new Copy();
+    c.cloud = cloud;
+    c.amiId = amiId;
+    c.recipe = recipe;
+    c.runId = runId;
+    c.state = LAUNCHING;
+    c.keep = keep;
+    c.project = project == null ? null : project.toAbsolutePath().normalize().toString();
+    c.launchedAt = Instant.now().toString();
+    return c.build();
   }
 
   @JsonIgnore
@@ -107,116 +98,113 @@ public record Candidate(
   }
 
   public Candidate withSandbox(Path cacheDir, CandidateState s) {
-    return new Candidate(
-        cloud,
-        amiId,
-        recipe,
-        runId,
-        state,
-        keep,
-        project,
-        record,
-        cacheRecord,
-        launchedAt,
-        s.instanceId,
-        host,
-        port,
-        cacheDir.toAbsolutePath().toString(),
-        s,
-        aws,
-        terminatedAt,
-        removed);
+    Copy c = new Copy(this);
+    c.instanceId = s.instanceId;
+    c.sandboxCacheDir = cacheDir.toAbsolutePath().toString();
+    c.sandbox = s;
+    return c.build();
   }
 
   public Candidate withAws(Aws a) {
-    return new Candidate(
-        cloud,
-        amiId,
-        recipe,
-        runId,
-        state,
-        keep,
-        project,
-        record,
-        cacheRecord,
-        launchedAt,
-        a.instanceId() != null ? a.instanceId() : instanceId,
-        host,
-        port,
-        sandboxCacheDir,
-        sandbox,
-        a,
-        terminatedAt,
-        removed);
+    Copy c = new Copy(this);
+    if (a.instanceId() != null) {
+      c.instanceId = a.instanceId();
+    }
+    c.aws = a;
+    return c.build();
   }
 
   /** Reachable at host:port, in the given state. */
   public Candidate at(String host, int port, String newState) {
-    return new Candidate(
-        cloud,
-        amiId,
-        recipe,
-        runId,
-        newState,
-        keep,
-        project,
-        record,
-        cacheRecord,
-        launchedAt,
-        instanceId,
-        host,
-        port,
-        sandboxCacheDir,
-        sandbox,
-        aws,
-        terminatedAt,
-        removed);
+    Copy c = new Copy(this);
+    c.host = host;
+    c.port = port;
+    c.state = newState;
+    return c.build();
   }
 
   /** Recorded in {@code record} and, as a copy, in {@code cacheRecord}. */
   public Candidate recordedIn(Path record, Path cacheRecord) {
-    return new Candidate(
-        cloud,
-        amiId,
-        recipe,
-        runId,
-        state,
-        keep,
-        project,
-        record.toAbsolutePath().normalize().toString(),
-        cacheRecord == null ? null : cacheRecord.toString(),
-        launchedAt,
-        instanceId,
-        host,
-        port,
-        sandboxCacheDir,
-        sandbox,
-        aws,
-        terminatedAt,
-        removed);
+    Copy c = new Copy(this);
+    c.record = record.toAbsolutePath().normalize().toString();
+    c.cacheRecord = cacheRecord == null ? null : cacheRecord.toString();
+    return c.build();
   }
 
   /** Terminated now, having removed {@code what}. */
   public Candidate terminated(List<String> what) {
-    return new Candidate(
-        cloud,
-        amiId,
-        recipe,
-        runId,
-        TERMINATED,
-        keep,
-        project,
-        record,
-        cacheRecord,
-        launchedAt,
-        instanceId,
-        host,
-        port,
-        sandboxCacheDir,
-        sandbox,
-        aws,
-        Instant.now().toString(),
-        List.copyOf(what));
+    Copy c = new Copy(this);
+    c.state = TERMINATED;
+    c.terminatedAt = Instant.now().toString();
+    c.removed = List.copyOf(what);
+    return c.build();
+  }
+
+  /** The record's fields, so that each change above names only what it changes. */
+  private static final class Copy {
+    String cloud;
+    String amiId;
+    String recipe;
+    String runId;
+    String state;
+    boolean keep;
+    String project;
+    String record;
+    String cacheRecord;
+    String launchedAt;
+    String instanceId;
+    String host;
+    Integer port;
+    String sandboxCacheDir;
+    CandidateState sandbox;
+    Aws aws;
+    String terminatedAt;
+    List<String> removed;
+
+    Copy() {}
+
+    Copy(Candidate c) {
+      cloud = c.cloud;
+      amiId = c.amiId;
+      recipe = c.recipe;
+      runId = c.runId;
+      state = c.state;
+      keep = c.keep;
+      project = c.project;
+      record = c.record;
+      cacheRecord = c.cacheRecord;
+      launchedAt = c.launchedAt;
+      instanceId = c.instanceId;
+      host = c.host;
+      port = c.port;
+      sandboxCacheDir = c.sandboxCacheDir;
+      sandbox = c.sandbox;
+      aws = c.aws;
+      terminatedAt = c.terminatedAt;
+      removed = c.removed;
+    }
+
+    Candidate build() {
+      return new Candidate(
+          cloud,
+          amiId,
+          recipe,
+          runId,
+          state,
+          keep,
+          project,
+          record,
+          cacheRecord,
+          launchedAt,
+          instanceId,
+          host,
+          port,
+          sandboxCacheDir,
+          sandbox,
+          aws,
+          terminatedAt,
+          removed);
+    }
   }
 
   /** The candidate recorded in {@code file}, or empty when there is none. */
