@@ -15,7 +15,8 @@ import java.util.Set;
  * @param hardeningIndex {@code hardening_index}, or -1 when absent
  * @param testsExecuted {@code tests_executed}'s test ids
  * @param findings every warning and suggestion, in the report's order
- * @param output the whole output (report file and Lynis' console), for evidence
+ * @param output the whole output (report file; Lynis runs with --quiet, so little console), for
+ *     evidence
  */
 record LynisReport(
     int exit,
