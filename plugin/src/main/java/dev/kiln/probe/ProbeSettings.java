@@ -69,50 +69,24 @@ public record ProbeSettings(
 
   /** The same settings with another ban timeout. */
   public ProbeSettings withBanTimeout(java.time.Duration d) {
-    return new ProbeSettings(
-        iamGroups,
-        sudoGroups,
-        keyCacheTtl,
-        maxRetry,
-        expected,
-        loginUser,
-        d,
-        existingUser,
-        existingKey,
-        breakGlass,
-        lynisMinIndex);
+    Copy c = new Copy(this);
+    c.banTimeout = d;
+    return c.build();
   }
 
   /** The same settings probing as an existing IAM user (AWS). */
   public ProbeSettings withExistingUser(String user, Ssh.Key key) {
-    return new ProbeSettings(
-        iamGroups,
-        sudoGroups,
-        keyCacheTtl,
-        maxRetry,
-        expected,
-        loginUser,
-        banTimeout,
-        user,
-        key,
-        breakGlass,
-        lynisMinIndex);
+    Copy c = new Copy(this);
+    c.existingUser = user;
+    c.existingKey = key;
+    return c.build();
   }
 
   /** The same settings with the image's break-glass account. */
   public ProbeSettings withBreakGlass(BreakGlass b) {
-    return new ProbeSettings(
-        iamGroups,
-        sudoGroups,
-        keyCacheTtl,
-        maxRetry,
-        expected,
-        loginUser,
-        banTimeout,
-        existingUser,
-        existingKey,
-        b,
-        lynisMinIndex);
+    Copy c = new Copy(this);
+    c.breakGlass = b;
+    return c.build();
   }
 
   /**
@@ -120,18 +94,43 @@ public record ProbeSettings(
    * lynis-ssh also requires of the candidate, or null for none.
    */
   public ProbeSettings withLynisMinIndex(Integer min) {
-    return new ProbeSettings(
-        iamGroups,
-        sudoGroups,
-        keyCacheTtl,
-        maxRetry,
-        expected,
-        loginUser,
-        banTimeout,
-        existingUser,
-        existingKey,
-        breakGlass,
-        min);
+    Copy c = new Copy(this);
+    c.lynisMinIndex = min;
+    return c.build();
+  }
+
+  /** The optional fields, so that each change above names only what it changes. */
+  private static final class Copy {
+    private final ProbeSettings from;
+    java.time.Duration banTimeout;
+    String existingUser;
+    Ssh.Key existingKey;
+    BreakGlass breakGlass;
+    Integer lynisMinIndex;
+
+    Copy(ProbeSettings s) {
+      from = s;
+      banTimeout = s.banTimeout;
+      existingUser = s.existingUser;
+      existingKey = s.existingKey;
+      breakGlass = s.breakGlass;
+      lynisMinIndex = s.lynisMinIndex;
+    }
+
+    ProbeSettings build() {
+      return new ProbeSettings(
+          from.iamGroups,
+          from.sudoGroups,
+          from.keyCacheTtl,
+          from.maxRetry,
+          from.expected,
+          from.loginUser,
+          banTimeout,
+          existingUser,
+          existingKey,
+          breakGlass,
+          lynisMinIndex);
+    }
   }
 
   public ProbeSettings {
