@@ -4,7 +4,7 @@
 # Each revision is checked out into its own temporary worktree and runs PipelineBenchmark there (render,
 # bake, launch, verify, terminate in one JVM: one cold run with an empty image store, then warm runs);
 # the sandbox's base root filesystems are shared (~/.cache/kiln/base). Prints each run's totals, the mean
-# per revision and after/before. Needs root, like the sandbox.
+# per revision and after/before (stdout), and each run's step and control table (stderr). Needs root.
 set -euo pipefail
 [[ $# -ge 2 ]] || { echo "usage: $0 BEFORE AFTER [PAIRS]" >&2; exit 2; }
 before=$1 after=$2 pairs=${3:-2}
@@ -27,6 +27,9 @@ run() {
   (cd "$dir" && ./mvnw -B -ntp -o -q -pl plugin -am test -Dtest=PipelineBenchmark -Dkiln.bench=true \
     -Dsurefire.failIfNoSpecifiedTests=false -Djacoco.skip=true -Dspotbugs.skip=true >"$dir/bench.log" 2>&1) \
     || { echo "PipelineBenchmark failed in $dir; log: $dir/bench.log" >&2; tail -40 "$dir/bench.log" >&2; exit 1; }
+  # Each run's table (steps and the last warm verify's controls) goes to stderr, so the split of the
+  # difference between render, bake, launch, verify and terminate is visible too.
+  { echo "--- $(basename "$dir") ($(git -C "$dir" rev-parse --short HEAD))"; cat "$dir/plugin/target/pipeline-benchmark.md"; } >&2
   awk -F'|' '$2 ~ /^ *total *$/ { c = $3 + 0; s = 0; n = 0;
       for (i = 4; i < NF; i++) if ($i ~ /[0-9]/) { s += $i; n++ }
       printf "%.2f %.2f\n", c, s / n }' "$dir/plugin/target/pipeline-benchmark.md"
