@@ -33,27 +33,36 @@ final class ControlRegistry {
   }
 
   /**
-   * The controls in run and report order. The controls of one stage run side by side (they must not
-   * disturb each other); stages run one after the other.
+   * The controls in run and report order: stages run one after the other; a stage's lanes run side
+   * by side (they must not disturb each other), the controls of one lane one after the other.
    */
-  static final List<List<Entry>> STAGES =
+  static final List<List<List<Entry>>> STAGES =
       List.of(
-          List.of(IamAccessProbe.KEY_LOGIN),
-          List.of(AccountProbe.SUDO_GROUP_ONLY),
-          List.of(SshdConfigProbe.EFFECTIVE),
-          List.of(SshdConfigProbe.LIVE_VIEW),
-          List.of(AccountProbe.ROOT_PASSWORD_LOCKED),
-          List.of(HostKeyProbe.UNIQUE),
-          List.of(RefusalProbe.ROOT_LOGIN),
-          List.of(RefusalProbe.PASSWORD_AUTH),
-          // Both wait out the key cache TTL: side by side, on different users.
-          List.of(IamAccessProbe.KEY_INACTIVE, IamAccessProbe.KEY_DELETED),
-          List.of(IamAccessProbe.GROUP_REMOVAL),
-          List.of(Fail2banProbe.BAN),
-          List.of(SshAuditProbe.AUDIT),
+          // First and alone: it records the host key the other controls compare against.
+          List.of(List.of(IamAccessProbe.KEY_LOGIN)),
+          // The key revocations spend their time waiting out the key cache TTL, each on its own
+          // test
+          // user; the controls that touch neither those users nor the key cache fill that wait.
+          // Their failures come from the probe source (fail2ban ignores it, sshd's penalties exempt
+          // it in the sandbox) or, for fail2ban-ban, from the attacker source only.
+          List.of(
+              List.of(
+                  AccountProbe.SUDO_GROUP_ONLY,
+                  SshdConfigProbe.EFFECTIVE,
+                  SshdConfigProbe.LIVE_VIEW,
+                  AccountProbe.ROOT_PASSWORD_LOCKED,
+                  HostKeyProbe.UNIQUE,
+                  RefusalProbe.ROOT_LOGIN,
+                  RefusalProbe.PASSWORD_AUTH,
+                  IamAccessProbe.GROUP_REMOVAL,
+                  Fail2banProbe.BAN),
+              List.of(IamAccessProbe.KEY_INACTIVE),
+              List.of(IamAccessProbe.KEY_DELETED)),
+          // Alone: its connections come from the user source, which it unbans afterwards.
+          List.of(List.of(SshAuditProbe.AUDIT)),
           // Last: it cuts the candidate off IAM, and the key command remembers that failure for a
           // few seconds, so a control after it would see the outage instead of what it checks.
-          List.of(BreakGlassProbe.ENTRY));
+          List.of(List.of(BreakGlassProbe.ENTRY)));
 
   /**
    * Controls that only look at the candidate from inside and never log in, change it or use IAM
@@ -66,9 +75,9 @@ final class ControlRegistry {
   /** Every control id, in the report's order: the stages, with {@link #BESIDE} before the last. */
   static List<String> ids() {
     List<Entry> all = new ArrayList<>();
-    STAGES.subList(0, STAGES.size() - 1).forEach(all::addAll);
+    STAGES.subList(0, STAGES.size() - 1).forEach(stage -> stage.forEach(all::addAll));
     all.addAll(BESIDE);
-    all.addAll(STAGES.get(STAGES.size() - 1));
+    STAGES.get(STAGES.size() - 1).forEach(all::addAll);
     return all.stream().map(Entry::id).toList();
   }
 }

@@ -78,17 +78,20 @@ public final class Prober {
     try {
       for (ControlRegistry.Entry e : ControlRegistry.BESIDE) {
         if (only == null || only.contains(e.id())) {
-          beside.add(start(e, out));
+          beside.add(start(List.of(e), out));
         }
       }
-      List<List<ControlRegistry.Entry>> stages = ControlRegistry.STAGES;
+      List<List<List<ControlRegistry.Entry>>> stages = ControlRegistry.STAGES;
       for (int i = 0; i < stages.size(); i++) {
         if (i == stages.size() - 1) {
           join(beside);
         }
-        List<ControlRegistry.Entry> run =
-            stages.get(i).stream().filter(e -> only == null || only.contains(e.id())).toList();
-        runSideBySide(run, out);
+        List<List<ControlRegistry.Entry>> lanes =
+            stages.get(i).stream()
+                .map(l -> l.stream().filter(e -> only == null || only.contains(e.id())).toList())
+                .filter(l -> !l.isEmpty())
+                .toList();
+        runSideBySide(lanes, out);
       }
     } finally {
       // Also when a stage broke the harness: the beside controls are not left running.
@@ -102,21 +105,26 @@ public final class Prober {
     return List.copyOf(sorted);
   }
 
-  /** The first entry runs on this thread, every other one on a thread of its own. */
-  private void runSideBySide(List<ControlRegistry.Entry> entries, List<Control> out)
+  /** The first lane runs on this thread, every other one on a thread of its own. */
+  private void runSideBySide(List<List<ControlRegistry.Entry>> lanes, List<Control> out)
       throws KilnException {
     List<Thread> others = new ArrayList<>();
-    for (ControlRegistry.Entry e : entries.subList(Math.min(1, entries.size()), entries.size())) {
-      others.add(start(e, out));
+    for (List<ControlRegistry.Entry> lane :
+        lanes.subList(Math.min(1, lanes.size()), lanes.size())) {
+      others.add(start(lane, out));
     }
-    if (!entries.isEmpty()) {
-      out.add(control(entries.get(0)));
+    try {
+      if (!lanes.isEmpty()) {
+        lanes.get(0).forEach(e -> out.add(control(e)));
+      }
+    } finally {
+      join(others);
     }
-    join(others);
   }
 
-  private Thread start(ControlRegistry.Entry e, List<Control> out) {
-    Thread th = new Thread(() -> out.add(control(e)), "kiln-probe-" + e.id());
+  private Thread start(List<ControlRegistry.Entry> lane, List<Control> out) {
+    Thread th =
+        new Thread(() -> lane.forEach(e -> out.add(control(e))), "kiln-probe-" + lane.get(0).id());
     th.start();
     return th;
   }

@@ -132,11 +132,9 @@ public final class LynisRun {
             List.of(
                 // Lynis runs beside the other controls (ControlRegistry.BESIDE) and only has to
                 // finish before the last stage: at a lower CPU priority it takes the time the
-                // others
-                // spend waiting (key cache TTL, fail2ban's polling) instead of slowing them. Not
-                // 19:
-                // on a saturated machine that share (1/70 of a normal process) could starve it past
-                // its timeout; 10 (about 1/10) still keeps it out of the way.
+                // others spend waiting (key cache TTL, fail2ban's polling) instead of slowing
+                // them. Not 19: on a saturated machine that share (1/70 of a normal process)
+                // could starve it past its timeout; 10 (about 1/10) keeps it out of the way.
                 "nice",
                 "-n",
                 "10",

@@ -1,5 +1,6 @@
 package dev.kiln.probe;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.kiln.bake.BakeLog;
@@ -113,6 +114,11 @@ class PipelineBenchmark {
       t.put("terminate", ms(t1));
     }
     t.put("total", ms(all));
+    // A control that fails (a probe cut short) would make a run look faster than it is.
+    assertThat(r.controls())
+        .filteredOn(c -> c.outcome() == Control.Outcome.FAIL)
+        .extracting(c -> c.id() + ": " + c.observed())
+        .isEmpty();
     if (controls != null) {
       r.controls().forEach(c -> controls.put(c.id(), c.millis()));
     }
