@@ -40,22 +40,20 @@ final class ControlRegistry {
       List.of(
           // First and alone: it records the host key the other controls compare against.
           List.of(List.of(IamAccessProbe.KEY_LOGIN)),
-          // The key revocations spend their time waiting out the key cache TTL, each on its own
-          // test
-          // user; the controls that touch neither those users nor the key cache fill that wait.
-          // Their failures come from the probe source (fail2ban ignores it, sshd's penalties exempt
-          // it in the sandbox) or, for fail2ban-ban, from the attacker source only.
+          // The key revocations wait out the key cache TTL, each on its own test user, and
+          // fail2ban-ban waits for the ban: the controls that touch neither those users nor the
+          // key cache run beside them. Their failures come from the probe source (fail2ban ignores
+          // it; in the sandbox sshd's penalties exempt it), fail2ban-ban's from the attacker only.
           List.of(
               List.of(
                   AccountProbe.SUDO_GROUP_ONLY,
                   SshdConfigProbe.EFFECTIVE,
                   SshdConfigProbe.LIVE_VIEW,
                   AccountProbe.ROOT_PASSWORD_LOCKED,
-                  HostKeyProbe.UNIQUE,
                   RefusalProbe.ROOT_LOGIN,
                   RefusalProbe.PASSWORD_AUTH,
-                  IamAccessProbe.GROUP_REMOVAL,
-                  Fail2banProbe.BAN),
+                  IamAccessProbe.GROUP_REMOVAL),
+              List.of(HostKeyProbe.UNIQUE, Fail2banProbe.BAN),
               List.of(IamAccessProbe.KEY_INACTIVE),
               List.of(IamAccessProbe.KEY_DELETED)),
           // Alone: its connections come from the user source, which it unbans afterwards.
@@ -66,9 +64,10 @@ final class ControlRegistry {
 
   /**
    * Controls that only look at the candidate from inside and never log in, change it or use IAM
-   * (Lynis' audit: its own mount namespace, {@code sshd -T}, reading files): they run beside every
-   * stage but the last, which starts once they are done. Lynis takes longer than all the stages
-   * before the last together on a shared machine, so running it after them doubled verify's time.
+   * (Lynis' audit: its own mount namespace, {@code sshd -T}, reading files): they start with
+   * verify, before the IAM test users are set up, and run beside every stage but the last, which
+   * starts once they are done. Run after the stages, Lynis doubled verify's time on a shared
+   * machine.
    */
   static final List<Entry> BESIDE = List.of(LynisProbe.ENTRY);
 

@@ -64,23 +64,27 @@ public final class Prober {
    */
   public List<Control> run(Set<String> only, Hook afterSetUp) throws KilnException {
     Target t = ctx.target();
-    ctx.setUp();
-    if (afterSetUp != null) {
-      try {
-        afterSetUp.run(t);
-      } catch (Exception e) {
-        throw new KilnException("the hook after set-up failed: " + e.getMessage(), e);
-      }
-    }
     List<Control> out = Collections.synchronizedList(new ArrayList<>());
-    t.ignoreInFail2ban(t.sourceAddress("probe"), true);
     List<Thread> beside = new ArrayList<>();
+    boolean ignoring = false;
     try {
-      for (ControlRegistry.Entry e : ControlRegistry.BESIDE) {
-        if (only == null || only.contains(e.id())) {
-          beside.add(start(List.of(e), out));
-        }
+      // The beside controls only read the candidate, so they need neither the IAM test users nor
+      // the sync: they start before the set-up (≈1 s), unless a hook changes the candidate after
+      // it, which they must see.
+      if (afterSetUp == null) {
+        startBeside(only, out, beside);
       }
+      ctx.setUp();
+      if (afterSetUp != null) {
+        try {
+          afterSetUp.run(t);
+        } catch (Exception e) {
+          throw new KilnException("the hook after set-up failed: " + e.getMessage(), e);
+        }
+        startBeside(only, out, beside);
+      }
+      t.ignoreInFail2ban(t.sourceAddress("probe"), true);
+      ignoring = true;
       List<List<List<ControlRegistry.Entry>>> stages = ControlRegistry.STAGES;
       for (int i = 0; i < stages.size(); i++) {
         if (i == stages.size() - 1) {
@@ -97,12 +101,22 @@ public final class Prober {
       // Also when a stage broke the harness: the beside controls are not left running.
       beside.forEach(Thread::interrupt);
       joinQuietly(beside);
-      t.ignoreInFail2ban(t.sourceAddress("probe"), false);
+      if (ignoring) {
+        t.ignoreInFail2ban(t.sourceAddress("probe"), false);
+      }
     }
     List<String> order = ControlRegistry.ids();
     List<Control> sorted = new ArrayList<>(out);
     sorted.sort(Comparator.comparingInt(c -> order.indexOf(c.id())));
     return List.copyOf(sorted);
+  }
+
+  private void startBeside(Set<String> only, List<Control> out, List<Thread> beside) {
+    for (ControlRegistry.Entry e : ControlRegistry.BESIDE) {
+      if (only == null || only.contains(e.id())) {
+        beside.add(start(List.of(e), out));
+      }
+    }
   }
 
   /** The first lane runs on this thread, every other one on a thread of its own. */

@@ -2,6 +2,8 @@ package dev.kiln.sandbox;
 
 import dev.kiln.exec.Procs;
 import dev.kiln.spec.KilnException;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -17,9 +19,13 @@ import java.util.Map;
 public final class Imds implements AutoCloseable {
   public static final String ADDRESS = "169.254.169.254";
 
+  /** The line the server writes to its log once it listens. */
+  static final String READY = "kiln-imds: listening";
+
   static final String SERVER =
       """
       import json, secrets, sys, time
+      READY = "@READY@"
       from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
       region, role, ak, sk, iid = sys.argv[1:6]
       tokens = {}
@@ -65,8 +71,12 @@ public final class Imds implements AutoCloseable {
                   return self.send(200, json.dumps({"region": region, "instanceId": iid,
                       "accountId": "123456789012"}), "application/json")
               self.send(404, "")
-      ThreadingHTTPServer(("169.254.169.254", 80), H).serve_forever()
-      """;
+      server = ThreadingHTTPServer(("169.254.169.254", 80), H)
+      sys.stderr.write(READY + "\\n")
+      sys.stderr.flush()
+      server.serve_forever()
+      """
+          .replace("@READY@", READY);
 
   private final Process process;
 
@@ -82,6 +92,13 @@ public final class Imds implements AutoCloseable {
     Path python = Procs.which("python3", List.of(Path.of("/usr/bin")));
     if (python == null) {
       throw new KilnException("the sandbox needs python3 ('apt-get install -y python3')");
+    }
+    // The log is appended to: only what this start writes counts.
+    long from;
+    try {
+      from = Files.isRegularFile(log) ? Files.size(log) : 0;
+    } catch (IOException e) {
+      throw new KilnException("cannot read " + log + ": " + e.getMessage(), e);
     }
     Process p =
         ledger.start(
@@ -99,21 +116,17 @@ public final class Imds implements AutoCloseable {
             log,
             Map.of());
     Imds imds = new Imds(p);
-    // ready when the port answers inside the namespace
-    for (int i = 0; i < 100; i++) {
-      Procs.Result r =
-          Procs.run(
-              ns.exec(List.of("bash", "-c", "exec 3<>/dev/tcp/169.254.169.254/80")),
-              Duration.ofSeconds(5),
-              Map.of());
-      if (r.ok()) {
-        return imds;
-      }
-      if (!p.isAlive()) {
-        break;
-      }
+    // Ready once the server says it is bound (its log, read here: no process per try).
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (p.isAlive() && System.nanoTime() < deadline) {
       try {
-        Thread.sleep(50);
+        String text = Files.isRegularFile(log) ? Files.readString(log) : "";
+        if (text.length() > from && text.substring((int) from).contains(READY)) {
+          return imds;
+        }
+        Thread.sleep(10);
+      } catch (IOException e) {
+        break;
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         break;

@@ -67,7 +67,9 @@ public final class LynisRun {
       PRF
       mount --bind "$st" "$root/mnt"
       rc=0
-      chroot "$root" /bin/sh -c 'cd /mnt/lynis && exec ./lynis audit system --usecwd \
+      # root's PATH on Debian, not this JVM's: Lynis looks for the candidate's tools along it
+      chroot "$root" /usr/bin/env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+        /bin/sh -c 'cd /mnt/lynis && exec ./lynis audit system --usecwd \
         --profile /mnt/lynis/kiln.prf --plugindir /mnt/lynis/plugins --no-plugins --no-colors \
         --quick --quiet --tests-from-group ssh --logfile /mnt/out/lynis.log \
         --report-file /mnt/out/report.dat' >"$st/out/stdout" 2>&1 || rc=$?
