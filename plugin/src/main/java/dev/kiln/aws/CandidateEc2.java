@@ -220,7 +220,12 @@ public final class CandidateEc2 {
         }
       }
     }
-    if (securityGroupId != null) {
+    boolean instanceLeft = removed.stream().anyMatch(r -> r.contains("NOT removed"));
+    if (securityGroupId != null && instanceLeft) {
+      // EC2 refuses to delete a group an instance still uses: no point in a minute of retries.
+      removed.add(
+          "security group " + securityGroupId + " NOT removed: its instance is still there");
+    } else if (securityGroupId != null) {
       for (int i = 0; i < 30; i++) {
         try {
           ec2.deleteSecurityGroup(r -> r.groupId(securityGroupId));

@@ -19,6 +19,13 @@ import java.util.function.Consumer;
  * {@code -Dkiln.terminate.all}, every candidate recorded on the machine.
  */
 public final class Termination {
+  /**
+   * How the clouds say a resource outlived its removal (a process alive after SIGKILL, an instance
+   * EC2 refused to terminate): the candidate's records are then kept, so that the next {@code
+   * kiln:terminate} tries again, and the goal fails naming what is left.
+   */
+  public static final String NOT_REMOVED = "NOT removed";
+
   private Termination() {}
 
   /**
@@ -58,7 +65,7 @@ public final class Termination {
               + (Files.isRegularFile(record) ? " says terminated)" : " does not exist)"));
     }
     Launcher.HOOKED.remove(outputDir.toAbsolutePath().normalize());
-    return removed;
+    return failIfLeft(removed);
   }
 
   /**
@@ -95,7 +102,24 @@ public final class Termination {
     for (CandidateRecords.Entry e : all) {
       removed.addAll(terminateCopy(e, log));
     }
+    return failIfLeft(removed);
+  }
+
+  /** {@code removed}, or a failure naming what is still there (every candidate was tried). */
+  private static List<String> failIfLeft(List<String> removed) throws KilnException {
+    List<String> left = removed.stream().filter(r -> r.contains(NOT_REMOVED)).toList();
+    if (!left.isEmpty()) {
+      throw new KilnException(
+          left.size()
+              + " resource(s) could not be removed; the candidates' records are kept, so"
+              + " kiln:terminate tries them again: "
+              + String.join("; ", left));
+    }
     return removed;
+  }
+
+  private static boolean allRemoved(List<String> removed) {
+    return removed.stream().noneMatch(r -> r.contains(NOT_REMOVED));
   }
 
   /** Removes the candidate of a copy; its project record, when it still exists, says so too. */
@@ -110,7 +134,9 @@ public final class Termination {
       return terminate(record, there.get(), log);
     }
     List<String> removed = Clouds.of(c).terminate(c);
-    CandidateRecords.forget(e.file());
+    if (allRemoved(removed)) {
+      CandidateRecords.forget(e.file());
+    }
     report(c, removed, log);
     return removed;
   }
@@ -119,7 +145,7 @@ public final class Termination {
   static void terminateRecord(Path record, Consumer<String> log) throws KilnException {
     Optional<Candidate> c = Candidate.read(record);
     if (c.isPresent() && !c.get().isTerminated()) {
-      terminate(record, c.get(), log);
+      failIfLeft(terminate(record, c.get(), log));
     }
   }
 
@@ -146,6 +172,11 @@ public final class Termination {
   private static List<String> terminate(Path record, Candidate c, Consumer<String> log)
       throws KilnException {
     List<String> removed = Clouds.of(c).terminate(c);
+    if (!allRemoved(removed)) {
+      // Still running (or still there): the records stay as they are, for the next try.
+      report(c, removed, log);
+      return removed;
+    }
     c.terminated(removed).write(record);
     if (c.cacheRecord() != null) {
       CandidateRecords.forget(Path.of(c.cacheRecord()));

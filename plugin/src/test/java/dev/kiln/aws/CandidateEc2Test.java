@@ -5,17 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.kiln.cloud.Candidate;
-import dev.kiln.exec.Procs;
 import dev.kiln.launch.LaunchRequest;
 import dev.kiln.launch.Launched;
 import dev.kiln.launch.Launcher;
-import dev.kiln.sandbox.Emulator;
 import dev.kiln.spec.KilnException;
-import java.io.File;
-import java.net.HttpURLConnection;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,6 +19,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.ec2.Ec2Client;
+import software.amazon.awssdk.services.ec2.model.AttributeBooleanValue;
 import software.amazon.awssdk.services.ec2.model.Filter;
 import software.amazon.awssdk.services.ec2.model.HttpTokensState;
 import software.amazon.awssdk.services.ec2.model.Instance;
@@ -39,47 +33,16 @@ import software.amazon.awssdk.services.ec2.model.Tag;
  * cleanup. The fake instance addresses are never dialled (the banner wait is replaced).
  */
 class CandidateEc2Test {
-  static Process moto;
-  static URI endpoint;
+  static LoopbackMoto moto;
   static AwsClients clients;
   static Ec2Client ec2;
   @TempDir Path tmp;
 
   @BeforeAll
   static void startMoto() throws Exception {
-    Path exe;
-    try {
-      exe = Emulator.locateMoto();
-    } catch (KilnException e) {
-      assumeTrue(false, "moto_server not installed");
-      return;
-    }
-    int port;
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      port = s.getLocalPort();
-    }
-    ProcessBuilder pb =
-        new ProcessBuilder(exe.toString(), "-H", "127.0.0.1", "-p", Integer.toString(port))
-            .redirectErrorStream(true)
-            .redirectOutput(new File("/dev/null"));
-    pb.environment().put("MOTO_EC2_LOAD_DEFAULT_AMIS", "false");
-    moto = pb.start();
-    endpoint = URI.create("http://127.0.0.1:" + port);
-    // moto's start takes seconds on an idle machine and far longer on a loaded one: wait for it
-    // (bounded), or fail here rather than with "Connection refused" in the tests.
-    long until = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-    boolean up = false;
-    while (!up && System.nanoTime() < until && moto.isAlive()) {
-      try {
-        HttpURLConnection c =
-            (HttpURLConnection) endpoint.resolve("/moto-api/").toURL().openConnection();
-        up = c.getResponseCode() == 200;
-      } catch (java.io.IOException e) {
-        Thread.sleep(100);
-      }
-    }
-    assertThat(up).as("moto_server answers on " + endpoint).isTrue();
-    clients = new AwsClients(new AwsSettings(null, "us-east-1", endpoint, "AKIATEST", "secret"));
+    moto = LoopbackMoto.start();
+    clients =
+        new AwsClients(new AwsSettings(null, "us-east-1", moto.endpoint(), "AKIATEST", "secret"));
     ec2 = clients.ec2("us-east-1");
   }
 
@@ -89,7 +52,9 @@ class CandidateEc2Test {
       ec2.close();
       clients.close();
     }
-    Procs.stop(moto, Duration.ofSeconds(3));
+    if (moto != null) {
+      moto.close();
+    }
   }
 
   @Test
@@ -214,7 +179,7 @@ class CandidateEc2Test {
             null,
             null,
             "us-east-1",
-            endpoint,
+            moto.endpoint(),
             null);
     var env = System.getenv();
     assumeTrue(
@@ -238,6 +203,83 @@ class CandidateEc2Test {
     assertThat(out.resolve(Launcher.PROPERTIES)).doesNotExist();
   }
 
+  /**
+   * EC2 refuses to terminate an instance with termination protection (moto enforces it as EC2
+   * does): terminate fails naming what is left, keeps the records as they were, and removes the
+   * candidate on the next try once the protection is off.
+   */
+  @Test
+  void anInstanceEc2WillNotTerminateKeepsItsRecordsAndFailsTerminate() throws Exception {
+    Path out = tmp.resolve("target/kiln");
+    Files.createDirectories(out);
+    Files.writeString(
+        out.resolve("bake.json"),
+        "{\"cloud\": \"aws\", \"amiId\": \"ami-0badc0de\", \"images\": []}");
+    LaunchRequest req =
+        new LaunchRequest(
+            out,
+            null,
+            null,
+            List.of("198.51.100.0/24"),
+            false,
+            Duration.ofSeconds(30),
+            true,
+            "run-test-4",
+            22,
+            null,
+            null,
+            null,
+            null,
+            "us-east-1",
+            moto.endpoint(),
+            null);
+    var env = System.getenv();
+    assumeTrue(
+        env.get("AWS_ACCESS_KEY_ID") == null || env.get("AWS_ACCESS_KEY_ID").equals("AKIATEST"));
+    System.setProperty("aws.accessKeyId", "AKIATEST");
+    System.setProperty("aws.secretAccessKey", "secret");
+    Launched l = new Launcher((h, p, t, log) -> {}).launch(req, System.out::println);
+    ec2.modifyInstanceAttribute(
+        r ->
+            r.instanceId(l.instanceId())
+                .disableApiTermination(AttributeBooleanValue.builder().value(true).build()));
+    Candidate before = Candidate.read(out.resolve(Launcher.RECORD)).orElseThrow();
+
+    assertThatThrownBy(() -> Launcher.terminate(out, System.out::println))
+        .isInstanceOf(KilnException.class)
+        .hasMessageContaining("instance " + l.instanceId() + " NOT removed")
+        .hasMessageContaining("security group " + before.aws().securityGroupId() + " NOT removed")
+        .hasMessageContaining("kiln:terminate tries them again");
+    Candidate kept = Candidate.read(out.resolve(Launcher.RECORD)).orElseThrow();
+    assertThat(kept.state()).isEqualTo(Candidate.RUNNING);
+    assertThat(Path.of(kept.cacheRecord())).exists();
+    assertThat(out.resolve(Launcher.PROPERTIES)).exists();
+    assertThat(state(l.instanceId())).isEqualTo(InstanceStateName.RUNNING);
+
+    ec2.modifyInstanceAttribute(
+        r ->
+            r.instanceId(l.instanceId())
+                .disableApiTermination(AttributeBooleanValue.builder().value(false).build()));
+    List<String> removed = Launcher.terminate(out, System.out::println);
+    assertThat(removed)
+        .containsExactly(
+            "instance " + l.instanceId(), "security group " + before.aws().securityGroupId());
+    assertThat(state(l.instanceId())).isEqualTo(InstanceStateName.TERMINATED);
+    assertThat(Candidate.read(out.resolve(Launcher.RECORD)).orElseThrow().isTerminated()).isTrue();
+    assertThat(Path.of(kept.cacheRecord())).doesNotExist();
+    assertThat(out.resolve(Launcher.PROPERTIES)).doesNotExist();
+  }
+
+  private static InstanceStateName state(String instanceId) {
+    return ec2.describeInstances(r -> r.instanceIds(instanceId))
+        .reservations()
+        .get(0)
+        .instances()
+        .get(0)
+        .state()
+        .name();
+  }
+
   @Test
   void launcherRefusesTheWorldBeforeCreatingAnything() throws Exception {
     Path out = tmp.resolve("target/kiln");
@@ -257,7 +299,7 @@ class CandidateEc2Test {
             null,
             null,
             "us-east-1",
-            endpoint,
+            moto.endpoint(),
             null);
     int before = ec2.describeSecurityGroups().securityGroups().size();
     assertThatThrownBy(() -> new Launcher((h, p, t, l) -> {}).launch(req, l -> {}))
