@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Side-by-side pipeline benchmark of two revisions of Kiln, run alternately in one session so both see
-# the same machine load: `it/bench/pipeline-ab.sh BEFORE AFTER [PAIRS]` (git revisions, default 2 pairs).
+# the same machine load (the order flips from pair to pair): `it/bench/pipeline-ab.sh BEFORE AFTER [PAIRS]` (git revisions, default 2 pairs).
 # Each revision is checked out into its own temporary worktree and runs PipelineBenchmark there (render,
 # bake, launch, verify, terminate in one JVM: one cold run with an empty image store, then warm runs);
 # the sandbox's base root filesystems are shared (~/.cache/kiln/base). Prints each run's totals, the mean
@@ -38,7 +38,11 @@ run() {
 declare -a cold_b warm_b cold_a warm_a
 printf '%-6s %-8s %10s %10s   (load average)\n' pair rev cold_s warm_s
 for ((i = 1; i <= pairs; i++)); do
-  for side in before after; do
+  # Odd pairs run before first, even pairs after first: what a run leaves behind (page cache, the
+  # load of the previous compile) falls on both sides alike.
+  order="before after"
+  ((i % 2 == 0)) && order="after before"
+  for side in $order; do
     read -r c w < <(run "$work/$side")
     printf '%-6s %-8s %10s %10s   (%s)\n' "$i" "$side" "$c" "$w" "$(cut -d' ' -f1-3 /proc/loadavg)"
     if [[ $side == before ]]; then cold_b+=("$c"); warm_b+=("$w"); else cold_a+=("$c"); warm_a+=("$w"); fi
