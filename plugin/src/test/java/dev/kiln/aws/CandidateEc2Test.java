@@ -157,36 +157,12 @@ class CandidateEc2Test {
   @Test
   void launcherRecordsTheAwsCandidateAndTerminateRemovesIt() throws Exception {
     Path out = tmp.resolve("target/kiln");
-    Files.createDirectories(out);
-    Files.writeString(
-        out.resolve("bake.json"),
-        "{\"cloud\": \"aws\", \"amiId\": \"ami-0badc0de\", \"images\": []}");
     List<String> dialled = new ArrayList<>();
-    Launcher launcher = new Launcher((host, port, timeout, log) -> dialled.add(host + ":" + port));
-    LaunchRequest req =
-        new LaunchRequest(
+    Launched l =
+        launchFromBake(
+            new Launcher((host, port, timeout, log) -> dialled.add(host + ":" + port)),
             out,
-            null,
-            null,
-            List.of("198.51.100.0/24"),
-            false,
-            Duration.ofSeconds(30),
-            true,
-            "run-test-2",
-            22,
-            null,
-            null,
-            null,
-            null,
-            "us-east-1",
-            moto.endpoint(),
-            null);
-    var env = System.getenv();
-    assumeTrue(
-        env.get("AWS_ACCESS_KEY_ID") == null || env.get("AWS_ACCESS_KEY_ID").equals("AKIATEST"));
-    System.setProperty("aws.accessKeyId", "AKIATEST");
-    System.setProperty("aws.secretAccessKey", "secret");
-    Launched l = launcher.launch(req, System.out::println);
+            "run-test-2");
     assertThat(l.cloud()).isEqualTo("aws");
     assertThat(l.amiId()).isEqualTo("ami-0badc0de");
     assertThat(dialled).containsExactly(l.host() + ":22");
@@ -211,34 +187,7 @@ class CandidateEc2Test {
   @Test
   void anInstanceEc2WillNotTerminateKeepsItsRecordsAndFailsTerminate() throws Exception {
     Path out = tmp.resolve("target/kiln");
-    Files.createDirectories(out);
-    Files.writeString(
-        out.resolve("bake.json"),
-        "{\"cloud\": \"aws\", \"amiId\": \"ami-0badc0de\", \"images\": []}");
-    LaunchRequest req =
-        new LaunchRequest(
-            out,
-            null,
-            null,
-            List.of("198.51.100.0/24"),
-            false,
-            Duration.ofSeconds(30),
-            true,
-            "run-test-4",
-            22,
-            null,
-            null,
-            null,
-            null,
-            "us-east-1",
-            moto.endpoint(),
-            null);
-    var env = System.getenv();
-    assumeTrue(
-        env.get("AWS_ACCESS_KEY_ID") == null || env.get("AWS_ACCESS_KEY_ID").equals("AKIATEST"));
-    System.setProperty("aws.accessKeyId", "AKIATEST");
-    System.setProperty("aws.secretAccessKey", "secret");
-    Launched l = new Launcher((h, p, t, log) -> {}).launch(req, System.out::println);
+    Launched l = launchFromBake(new Launcher((h, p, t, log) -> {}), out, "run-test-4");
     ec2.modifyInstanceAttribute(
         r ->
             r.instanceId(l.instanceId())
@@ -268,6 +217,39 @@ class CandidateEc2Test {
     assertThat(Candidate.read(out.resolve(Launcher.RECORD)).orElseThrow().isTerminated()).isTrue();
     assertThat(Path.of(kept.cacheRecord())).doesNotExist();
     assertThat(out.resolve(Launcher.PROPERTIES)).doesNotExist();
+  }
+
+  /** Launches, on moto, the image a bake.json under {@code out} names (credentials for moto). */
+  private static Launched launchFromBake(Launcher launcher, Path out, String runId)
+      throws Exception {
+    Files.createDirectories(out);
+    Files.writeString(
+        out.resolve("bake.json"),
+        "{\"cloud\": \"aws\", \"amiId\": \"ami-0badc0de\", \"images\": []}");
+    LaunchRequest req =
+        new LaunchRequest(
+            out,
+            null,
+            null,
+            List.of("198.51.100.0/24"),
+            false,
+            Duration.ofSeconds(30),
+            true,
+            runId,
+            22,
+            null,
+            null,
+            null,
+            null,
+            "us-east-1",
+            moto.endpoint(),
+            null);
+    var env = System.getenv();
+    assumeTrue(
+        env.get("AWS_ACCESS_KEY_ID") == null || env.get("AWS_ACCESS_KEY_ID").equals("AKIATEST"));
+    System.setProperty("aws.accessKeyId", "AKIATEST");
+    System.setProperty("aws.secretAccessKey", "secret");
+    return launcher.launch(req, System.out::println);
   }
 
   private static InstanceStateName state(String instanceId) {
