@@ -3,6 +3,7 @@ package dev.kiln.sandbox;
 import dev.kiln.exec.Procs;
 import dev.kiln.spec.KilnException;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -116,12 +117,15 @@ public final class Imds implements AutoCloseable {
             log,
             Map.of());
     Imds imds = new Imds(p);
-    // Ready once the server says it is bound (its log, read here: no process per try).
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    // Ready once the server says it is bound (its log, read here: no process per try). Python's
+    // start takes seconds on a loaded machine: as long as the instance's sshd may take.
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     while (p.isAlive() && System.nanoTime() < deadline) {
       try {
-        String text = Files.isRegularFile(log) ? Files.readString(log) : "";
-        if (text.length() > from && text.substring((int) from).contains(READY)) {
+        byte[] text = Files.isRegularFile(log) ? Files.readAllBytes(log) : new byte[0];
+        if (text.length > from
+            && new String(text, (int) from, text.length - (int) from, StandardCharsets.ISO_8859_1)
+                .contains(READY)) {
           return imds;
         }
         Thread.sleep(10);
