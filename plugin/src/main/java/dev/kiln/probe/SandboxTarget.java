@@ -141,7 +141,7 @@ public final class SandboxTarget implements Target {
 
   @Override
   public Optional<String> otherBootHostKey() throws KilnException {
-    return Optional.of(CandidateBoot.throwawayHostKey(cacheDir, state.amiId));
+    return Optional.of(CandidateBoot.throwawayHostKey(cacheDir, state.amiId, state.dir));
   }
 
   @Override

@@ -130,15 +130,17 @@ public final class CandidateBoot {
       """;
 
   /**
-   * The ed25519 host public key a second first boot of the image makes ({@link #HOST_KEY_SCRIPT});
-   * its directory is removed before returning, its mount goes with its mount namespace.
+   * The ed25519 host public key a second first boot of the image makes ({@link #HOST_KEY_SCRIPT}),
+   * in a new directory under {@code parent} (the candidate's own: a run killed half-way leaves it
+   * to the candidate's removal); the directory is removed before returning, the mount goes with its
+   * mount namespace.
    */
-  public static String throwawayHostKey(Path cacheDir, String amiId) throws KilnException {
+  public static String throwawayHostKey(Path cacheDir, String amiId, Path parent)
+      throws KilnException {
     ImageStore store = new ImageStore(cacheDir);
     ImageStore.Entry image =
         store.get(amiId).orElseThrow(() -> new KilnException("no sandbox image " + amiId));
-    Path dir =
-        cacheDir.toAbsolutePath().resolve("candidates").resolve(CandidateState.newIds()[1] + "-hk");
+    Path dir = parent.toAbsolutePath().resolve("second-boot-" + CandidateState.newIds()[1]);
     try {
       List<String> args = new ArrayList<>();
       for (String d : List.of("upper", "work", "merged")) {

@@ -17,7 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The second first boot behind {@code host-keys-unique}, on the real debian-12 base: an image
  * without a host key gets a new one at each boot; an image that baked one offers it at every boot,
- * which is what the control must catch. Nothing stays under the cache's candidates directory.
+ * which is what the control must catch. Each boot's directory, made in the candidate's own, is gone
+ * afterwards.
  */
 class ThrowawayHostKeyTest {
   @TempDir Path tmp;
@@ -28,11 +29,12 @@ class ThrowawayHostKeyTest {
     Optional<Path> base = debian12Base();
     assumeTrue(base.isPresent(), "no debian-12 sandbox base built yet (BaseRootfsTest builds it)");
     ImageStore store = new ImageStore(tmp);
+    Path candidate = Files.createDirectories(tmp.resolve("candidates/c1"));
 
     Path clean = Files.createDirectories(tmp.resolve("clean-upper"));
     store.add(entry("ami-clean", base.get()), clean);
-    String first = CandidateBoot.throwawayHostKey(tmp, "ami-clean");
-    String second = CandidateBoot.throwawayHostKey(tmp, "ami-clean");
+    String first = CandidateBoot.throwawayHostKey(tmp, "ami-clean", candidate);
+    String second = CandidateBoot.throwawayHostKey(tmp, "ami-clean", candidate);
     assertThat(first).startsWith("ssh-ed25519 ");
     assertThat(second).startsWith("ssh-ed25519 ");
     assertThat(first.split(" ")[1]).isNotEqualTo(second.split(" ")[1]);
@@ -41,14 +43,14 @@ class ThrowawayHostKeyTest {
     SshKeygen.newEd25519("baked", baked.resolve("ssh_host_ed25519_key"));
     String bakedKey = Files.readString(baked.resolve("ssh_host_ed25519_key.pub")).strip();
     store.add(entry("ami-baked", base.get()), tmp.resolve("baked-upper"));
-    assertThat(CandidateBoot.throwawayHostKey(tmp, "ami-baked").split(" ")[1])
+    assertThat(CandidateBoot.throwawayHostKey(tmp, "ami-baked", candidate).split(" ")[1])
         .isEqualTo(bakedKey.split(" ")[1]);
-    assertThat(CandidateBoot.throwawayHostKey(tmp, "ami-baked").split(" ")[1])
+    assertThat(CandidateBoot.throwawayHostKey(tmp, "ami-baked", candidate).split(" ")[1])
         .isEqualTo(bakedKey.split(" ")[1]);
 
     // The image layers are untouched, and no boot directory is left.
     assertThat(store.layer("ami-clean").resolve("etc/ssh/ssh_host_ed25519_key")).doesNotExist();
-    try (Stream<Path> left = Files.list(tmp.resolve("candidates"))) {
+    try (Stream<Path> left = Files.list(candidate)) {
       assertThat(left).isEmpty();
     }
   }
