@@ -6,6 +6,7 @@ import dev.kiln.cloud.Cloud;
 import dev.kiln.cloud.Clouds;
 import dev.kiln.render.AtomicFile;
 import dev.kiln.render.Json;
+import dev.kiln.sandbox.Ledger;
 import dev.kiln.sandbox.SshBanner;
 import dev.kiln.spec.KilnException;
 import java.io.IOException;
@@ -239,6 +240,9 @@ public final class Launcher {
     if (!HOOKED.add(key)) {
       return;
     }
+    // At JVM exit Maven has closed this plugin's class loader: load now what the hook runs then.
+    Ledger.warmUp();
+    Termination.warmUp();
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(

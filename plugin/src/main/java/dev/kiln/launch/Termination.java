@@ -118,6 +118,16 @@ public final class Termination {
     return removed;
   }
 
+  /** Runs the checks once with nothing to check (see {@link Launcher}'s shutdown hook). */
+  static void warmUp() {
+    try {
+      failIfLeft(List.of());
+    } catch (KilnException e) {
+      throw new IllegalStateException(e);
+    }
+    allRemoved(List.of());
+  }
+
   private static boolean allRemoved(List<String> removed) {
     return removed.stream().noneMatch(r -> r.contains(NOT_REMOVED));
   }

@@ -147,6 +147,16 @@ public final class Ledger {
     return entries().stream().filter(e -> !members(e, table).isEmpty()).toList();
   }
 
+  /**
+   * Loads what {@link #stopAll} needs (the process table's record among them). Maven closes a
+   * plugin's class loader before the JVM runs its shutdown hooks, so terminate at JVM exit cannot
+   * load a class it first needs there: whoever registers such a hook calls this first.
+   */
+  public static void warmUp() {
+    members(new Entry("warm-up", -1, -1), ProcStat.all());
+    new Stopped(List.of(), List.of());
+  }
+
   /** The outcome of {@link #stopAll}: what ran and was seen gone, and what still runs. */
   public record Stopped(List<Entry> gone, List<Entry> survivors) {}
 
