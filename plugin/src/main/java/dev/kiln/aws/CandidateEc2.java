@@ -198,6 +198,7 @@ public final class CandidateEc2 {
   public static List<String> terminate(
       Ec2Client ec2, String instanceId, String securityGroupId, Duration timeout) {
     List<String> removed = new ArrayList<>();
+    boolean instanceLeft = false;
     if (instanceId != null) {
       try {
         var state =
@@ -217,10 +218,10 @@ public final class CandidateEc2 {
       } catch (SdkException e) {
         if (!String.valueOf(e.getMessage()).contains("InvalidInstanceID")) {
           removed.add("instance " + instanceId + " NOT removed: " + e.getMessage());
+          instanceLeft = true;
         }
       }
     }
-    boolean instanceLeft = removed.stream().anyMatch(r -> r.contains("NOT removed"));
     if (securityGroupId != null && instanceLeft) {
       // EC2 refuses to delete a group an instance still uses: no point in a minute of retries.
       removed.add(

@@ -107,7 +107,7 @@ public final class Termination {
 
   /** {@code removed}, or a failure naming what is still there (every candidate was tried). */
   private static List<String> failIfLeft(List<String> removed) throws KilnException {
-    List<String> left = removed.stream().filter(r -> r.contains(NOT_REMOVED)).toList();
+    List<String> left = left(removed);
     if (!left.isEmpty()) {
       throw new KilnException(
           left.size()
@@ -118,18 +118,14 @@ public final class Termination {
     return removed;
   }
 
-  /** Runs the checks once with nothing to check (see {@link Launcher}'s shutdown hook). */
-  static void warmUp() {
-    try {
-      failIfLeft(List.of());
-    } catch (KilnException e) {
-      throw new IllegalStateException(e);
-    }
-    allRemoved(List.of());
+  /** The lines of {@code removed} that say something is still there. */
+  private static List<String> left(List<String> removed) {
+    return removed.stream().filter(r -> r.contains(NOT_REMOVED)).toList();
   }
 
-  private static boolean allRemoved(List<String> removed) {
-    return removed.stream().noneMatch(r -> r.contains(NOT_REMOVED));
+  /** Runs the check once with nothing to check (see {@link Launcher}'s shutdown hook). */
+  static void warmUp() {
+    left(List.of());
   }
 
   /** Removes the candidate of a copy; its project record, when it still exists, says so too. */
@@ -144,7 +140,7 @@ public final class Termination {
       return terminate(record, there.get(), log);
     }
     List<String> removed = Clouds.of(c).terminate(c);
-    if (allRemoved(removed)) {
+    if (left(removed).isEmpty()) {
       CandidateRecords.forget(e.file());
     }
     report(c, removed, log);
@@ -182,7 +178,7 @@ public final class Termination {
   private static List<String> terminate(Path record, Candidate c, Consumer<String> log)
       throws KilnException {
     List<String> removed = Clouds.of(c).terminate(c);
-    if (!allRemoved(removed)) {
+    if (!left(removed).isEmpty()) {
       // Still running (or still there): the records stay as they are, for the next try.
       report(c, removed, log);
       return removed;
